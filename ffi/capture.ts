@@ -1,0 +1,105 @@
+/**
+ * {@linkcode Capture}: a video source opened through OpenCV, or the shim's
+ * synthetic test pattern.
+ *
+ * @module
+ */
+
+import { bufferMessage, cString, readCString, ShimError } from "./error.ts";
+import type { Frame } from "./frame.ts";
+import { loadShim } from "./loader.ts";
+import { NativeObject } from "./native_object.ts";
+import { Status } from "./symbols.ts";
+
+/** Source kinds, as `PC_SOURCE_*` in `shim/peercam.h`. */
+export const SourceKind = {
+  camera: 0,
+  device: 1,
+  file: 2,
+  url: 3,
+  gstreamer: 4,
+  test: 5,
+} as const;
+
+/** A source kind name. */
+export type SourceKindName = keyof typeof SourceKind;
+
+/** What {@linkcode Capture.open} opens. */
+export interface CaptureOptions {
+  /** The kind of source. */
+  kind: SourceKindName;
+  /** Camera index, path, URL or pipeline; ignored for `test`. */
+  spec: string;
+  /** Output width; frames of another size are scaled (0 keeps the source's). */
+  width: number;
+  /** Output height (0 keeps the source's). */
+  height: number;
+  /** Frame rate to ask a live source for (0 for its default). */
+  fps: number;
+}
+
+/** The outcome of {@linkcode Capture.read}: a frame, or the end of the source. */
+export type ReadResult = "frame" | "end";
+
+/** An open capture source. One `read()` at a time. */
+export class Capture extends NativeObject {
+  private constructor(ptr: Deno.PointerValue) {
+    super(ptr, loadShim().pc_capture_close, "capture");
+  }
+
+  /**
+   * Opens a source without blocking the event loop.
+   *
+   * @param options What to open and at what size.
+   * @returns The open capture.
+   * @throws {ShimError} When no backend can open the source.
+   */
+  static async open(options: CaptureOptions): Promise<Capture> {
+    const shim = loadShim();
+    const err = new Uint8Array(512);
+    const spec = cString(options.spec);
+    const ptr = await shim.pc_capture_open(
+      SourceKind[options.kind],
+      spec,
+      options.width,
+      options.height,
+      options.fps,
+      err,
+      err.length,
+    );
+    if (ptr === null) throw new ShimError(bufferMessage(err));
+    return new Capture(ptr);
+  }
+
+  /**
+   * Reads the next frame into `frame`, scaled to the size asked for.
+   *
+   * @param frame The frame to overwrite.
+   * @returns `"frame"`, or `"end"` when the source has no more frames.
+   * @throws {ShimError} When the source fails.
+   */
+  read(frame: Frame): Promise<ReadResult> {
+    return this.exclusive(async (ptr) => {
+      const code = await loadShim().pc_capture_read(ptr, frame.handle);
+      if (code === Status.END) return "end";
+      if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
+      return "frame";
+    });
+  }
+
+  /**
+   * Seeks a file source back to its start (used to loop a video file).
+   *
+   * @throws {ShimError} When the source cannot seek.
+   */
+  rewind(): Promise<void> {
+    return this.exclusive(async (ptr) => {
+      const code = await loadShim().pc_capture_rewind(ptr);
+      if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
+    });
+  }
+
+  #error(what: string, code: number, ptr: Deno.PointerObject): ShimError {
+    return new ShimError(`${what}: ${readCString(loadShim().pc_capture_error(ptr))}`, code);
+  }
+}

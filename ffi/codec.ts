@@ -1,0 +1,84 @@
+/**
+ * {@linkcode JpegEncoder} and {@linkcode JpegDecoder}: JPEG through the shim,
+ * writing into caller-owned buffers so the frame loop allocates nothing.
+ *
+ * @module
+ */
+
+import { readCString, ShimError } from "./error.ts";
+import type { Frame } from "./frame.ts";
+import { loadShim } from "./loader.ts";
+import { NativeObject } from "./native_object.ts";
+import { Status } from "./symbols.ts";
+
+/** The result of {@linkcode JpegEncoder.encode}. */
+export type EncodeResult =
+  | { ok: true; length: number }
+  | { ok: false; needed: number };
+
+/** Encodes frames as JPEG. One `encode()` at a time. */
+export class JpegEncoder extends NativeObject {
+  #len = new Uint32Array(1);
+
+  /** Creates an encoder. */
+  constructor() {
+    const shim = loadShim();
+    super(shim.pc_encoder_new(), shim.pc_encoder_free, "encoder");
+  }
+
+  /**
+   * Encodes `frame` into `out`.
+   *
+   * @param frame The image to encode.
+   * @param quality JPEG quality, 1 to 100.
+   * @param out Where the JPEG bytes go.
+   * @returns The encoded length, or, when `out` is too small, the size needed.
+   * @throws {ShimError} When encoding fails.
+   */
+  encode(frame: Frame, quality: number, out: Uint8Array<ArrayBuffer>): Promise<EncodeResult> {
+    return this.exclusive(async (ptr) => {
+      const len = this.#len;
+      const code = await loadShim().pc_encode(ptr, frame.handle, quality, out, out.length, len);
+      if (code === Status.ERR_SPACE) return { ok: false, needed: len[0]! };
+      if (code !== Status.OK) {
+        throw new ShimError(
+          `Cannot encode frame: ${readCString(loadShim().pc_encoder_error(ptr))}`,
+          code,
+        );
+      }
+      return { ok: true, length: len[0]! };
+    });
+  }
+}
+
+/** Decodes JPEG images into frames. One `decode()` at a time. */
+export class JpegDecoder extends NativeObject {
+  /** Creates a decoder. */
+  constructor() {
+    const shim = loadShim();
+    super(shim.pc_decoder_new(), shim.pc_decoder_free, "decoder");
+  }
+
+  /**
+   * Decodes `jpeg` into `frame`, reusing the frame's pixel buffer.
+   *
+   * @param jpeg The compressed image; must not change until the promise settles.
+   * @param frame The frame to overwrite.
+   * @param length How many bytes of `jpeg` to decode (default: all).
+   * @throws {ShimError} When the bytes are not a decodable JPEG image.
+   */
+  decode(jpeg: Uint8Array<ArrayBuffer>, frame: Frame, length = jpeg.length): Promise<void> {
+    return this.exclusive(async (ptr) => {
+      if (length <= 0 || length > jpeg.length) {
+        throw new ShimError(`Cannot decode frame: invalid length ${length}`, Status.ERR_ARG);
+      }
+      const code = await loadShim().pc_decode(ptr, jpeg, length, frame.handle);
+      if (code !== Status.OK) {
+        throw new ShimError(
+          `Cannot decode frame: ${readCString(loadShim().pc_decoder_error(ptr))}`,
+          code,
+        );
+      }
+    });
+  }
+}

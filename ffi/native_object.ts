@@ -1,0 +1,105 @@
+/**
+ * The base of every wrapper around a native shim handle: explicit
+ * `close()`, `using` support, one native call in flight at a time, and a
+ * finalizer as a safety net for handles that were never closed.
+ *
+ * @module
+ */
+
+import { ShimError } from "./error.ts";
+import { Status } from "./symbols.ts";
+
+type Free = (ptr: Deno.PointerObject) => void;
+
+const finalizer = new FinalizationRegistry<{ ptr: Deno.PointerObject; free: Free }>(
+  ({ ptr, free }) => free(ptr),
+);
+
+/** A native handle owned by one JavaScript object. */
+export abstract class NativeObject implements Disposable {
+  #ptr: Deno.PointerObject | null;
+  #free: Free;
+  #inFlight: Promise<unknown> | undefined;
+  #kind: string;
+  #pending: Deno.PointerObject | null = null;
+
+  /**
+   * Takes ownership of `ptr`.
+   *
+   * @param ptr The handle; NULL means the native constructor failed.
+   * @param free The shim function that releases it.
+   * @param kind A name for messages, e.g. `capture`.
+   * @throws {ShimError} When `ptr` is NULL.
+   */
+  protected constructor(ptr: Deno.PointerValue, free: Free, kind: string) {
+    if (ptr === null) throw new ShimError(`Cannot create ${kind}: out of memory`);
+    this.#ptr = ptr;
+    this.#free = free;
+    this.#kind = kind;
+    finalizer.register(this, { ptr, free }, this);
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#ptr === null;
+  }
+
+  /**
+   * The raw handle, for passing to other shim calls.
+   *
+   * @throws {ShimError} When the object is closed.
+   */
+  get handle(): Deno.PointerObject {
+    if (this.#ptr === null) {
+      throw new ShimError(`Cannot use ${this.#kind}: it is closed`, Status.ERR_ARG);
+    }
+    return this.#ptr;
+  }
+
+  /**
+   * Runs one nonblocking native call, refusing a second concurrent one (the
+   * shim allows one call in flight per handle).
+   *
+   * @param call Starts the native call with the live handle.
+   * @returns The call's result.
+   */
+  protected async exclusive<T>(call: (ptr: Deno.PointerObject) => Promise<T>): Promise<T> {
+    if (this.#inFlight) {
+      throw new ShimError(`Cannot use ${this.#kind}: a call is already in flight`, Status.ERR_ARG);
+    }
+    const promise = call(this.handle);
+    this.#inFlight = promise;
+    try {
+      return await promise;
+    } finally {
+      this.#inFlight = undefined;
+      if (this.#ptr === null) this.#release();
+    }
+  }
+
+  /**
+   * Releases the native handle. A second call does nothing; a call made
+   * while a native call is in flight releases the handle when it finishes.
+   */
+  close(): void {
+    if (this.#ptr === null) return;
+    finalizer.unregister(this);
+    if (this.#inFlight) {
+      this.#pending = this.#ptr;
+      this.#ptr = null;
+      return;
+    }
+    this.#free(this.#ptr);
+    this.#ptr = null;
+  }
+
+  #release(): void {
+    if (this.#pending !== null) this.#free(this.#pending);
+    this.#pending = null;
+  }
+
+  /** Calls `close()`; lets `using` manage the object. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

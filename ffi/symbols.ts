@@ -1,0 +1,100 @@
+/**
+ * The shim's symbol table (see `shim/peercam.h`). Data only: each entry's
+ * trailing comment is the C declaration it binds.
+ *
+ * Capture, encode and decode are `nonblocking` so a slow camera or a large
+ * frame never stalls the event loop; window calls are synchronous because
+ * Qt only accepts them on the main thread.
+ *
+ * @module
+ */
+
+/** The `Deno.dlopen` interface of `libpeercam`. */
+export const symbols = {
+  // int pc_abi_version(void)
+  pc_abi_version: { parameters: [], result: "i32" },
+
+  // pc_frame *pc_frame_new(void)
+  pc_frame_new: { parameters: [], result: "pointer" },
+  // void pc_frame_free(pc_frame *frame)
+  pc_frame_free: { parameters: ["pointer"], result: "void" },
+  // int pc_frame_width(const pc_frame *frame)
+  pc_frame_width: { parameters: ["pointer"], result: "i32" },
+  // int pc_frame_height(const pc_frame *frame)
+  pc_frame_height: { parameters: ["pointer"], result: "i32" },
+  // int pc_frame_copy_bgr(const pc_frame *frame, uint8_t *out, uint32_t cap)
+  pc_frame_copy_bgr: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
+  // int pc_frame_set_bgr(pc_frame *frame, const uint8_t *bgr, int width, int height)
+  pc_frame_set_bgr: { parameters: ["pointer", "buffer", "i32", "i32"], result: "i32" },
+
+  // pc_capture *pc_capture_open(int kind, const char *spec, int width,
+  //     int height, double fps, char *err, uint32_t errlen)
+  pc_capture_open: {
+    parameters: ["i32", "buffer", "i32", "i32", "f64", "buffer", "u32"],
+    result: "pointer",
+    nonblocking: true,
+  },
+  // void pc_capture_close(pc_capture *cap)
+  pc_capture_close: { parameters: ["pointer"], result: "void" },
+  // int pc_capture_read(pc_capture *cap, pc_frame *out)
+  pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32", nonblocking: true },
+  // int pc_capture_rewind(pc_capture *cap)
+  pc_capture_rewind: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  // const char *pc_capture_error(const pc_capture *cap)
+  pc_capture_error: { parameters: ["pointer"], result: "pointer" },
+
+  // pc_encoder *pc_encoder_new(void)
+  pc_encoder_new: { parameters: [], result: "pointer" },
+  // void pc_encoder_free(pc_encoder *enc)
+  pc_encoder_free: { parameters: ["pointer"], result: "void" },
+  // int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality,
+  //     uint8_t *out, uint32_t cap, uint32_t *len)
+  pc_encode: {
+    parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // const char *pc_encoder_error(const pc_encoder *enc)
+  pc_encoder_error: { parameters: ["pointer"], result: "pointer" },
+
+  // pc_decoder *pc_decoder_new(void)
+  pc_decoder_new: { parameters: [], result: "pointer" },
+  // void pc_decoder_free(pc_decoder *dec)
+  pc_decoder_free: { parameters: ["pointer"], result: "void" },
+  // int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len, pc_frame *out)
+  pc_decode: {
+    parameters: ["pointer", "buffer", "u32", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // const char *pc_decoder_error(const pc_decoder *dec)
+  pc_decoder_error: { parameters: ["pointer"], result: "pointer" },
+
+  // pc_window *pc_window_open(const char *id, const char *title, char *err, uint32_t errlen)
+  pc_window_open: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "pointer" },
+  // void pc_window_close(pc_window *win)
+  pc_window_close: { parameters: ["pointer"], result: "void" },
+  // int pc_window_show(pc_window *win, const pc_frame *frame)
+  pc_window_show: { parameters: ["pointer", "pointer"], result: "i32" },
+  // int pc_window_visible(pc_window *win)
+  pc_window_visible: { parameters: ["pointer"], result: "i32" },
+  // int pc_window_poll_key(pc_window *win, int delay_ms)
+  pc_window_poll_key: { parameters: ["pointer", "i32"], result: "i32" },
+  // const char *pc_window_error(const pc_window *win)
+  pc_window_error: { parameters: ["pointer"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The loaded shim library's symbols. */
+export type Shim = Deno.DynamicLibrary<typeof symbols>["symbols"];
+
+/** Status codes returned by the shim (`PC_*` in `shim/peercam.h`). */
+export const Status = {
+  OK: 0,
+  END: 1,
+  ERR: -1,
+  ERR_ARG: -2,
+  ERR_SPACE: -3,
+} as const;
+
+/** The ABI version this binding expects (`PC_ABI_VERSION`). */
+export const ABI_VERSION = 1;

@@ -1,0 +1,88 @@
+/**
+ * {@linkcode Window}: an OpenCV highgui window. Every method is a
+ * synchronous call on the main thread, which Qt requires.
+ *
+ * @module
+ */
+
+import { bufferMessage, check, cString, readCString, ShimError } from "./error.ts";
+import type { Frame } from "./frame.ts";
+import { loadShim } from "./loader.ts";
+import { NativeObject } from "./native_object.ts";
+
+/** A window showing frames. */
+export class Window extends NativeObject {
+  /**
+   * Opens a window. Check {@linkcode displayAvailable} first: Qt aborts the
+   * process when it cannot reach a display.
+   *
+   * @param id A unique window id.
+   * @param title The title bar text.
+   * @throws {ShimError} When the window cannot be created.
+   */
+  constructor(id: string, title: string) {
+    const shim = loadShim();
+    const err = new Uint8Array(512);
+    const ptr = shim.pc_window_open(cString(id), cString(title), err, err.length);
+    if (ptr === null) throw new ShimError(`Cannot open window: ${bufferMessage(err)}`);
+    super(ptr, shim.pc_window_close, "window");
+  }
+
+  /**
+   * Shows `frame` (the window keeps its own copy).
+   *
+   * @param frame The image to show.
+   * @throws {ShimError} When the frame cannot be shown.
+   */
+  show(frame: Frame): void {
+    const shim = loadShim();
+    const ptr = this.handle;
+    check(
+      shim.pc_window_show(ptr, frame.handle),
+      "Cannot show frame",
+      () => readCString(shim.pc_window_error(ptr)),
+    );
+  }
+
+  /** Whether the window is still open (false once the user closed it). */
+  get visible(): boolean {
+    return loadShim().pc_window_visible(this.handle) === 1;
+  }
+
+  /**
+   * Runs the GUI event loop briefly and returns the key pressed, if any.
+   *
+   * @param delayMs How long to wait for a key, at least 1 ms.
+   * @returns The key code, or -1 for none.
+   */
+  pollKey(delayMs = 1): number {
+    return loadShim().pc_window_poll_key(this.handle, delayMs);
+  }
+}
+
+/**
+ * Whether an X11 display looks reachable (Wayland desktops provide one
+ * through XWayland). Qt aborts the whole process when it cannot connect, so
+ * this is checked before any window call.
+ *
+ * @param env The environment to inspect.
+ * @returns True when `DISPLAY` names a local display whose socket exists,
+ * or a remote one (such as an SSH-forwarded display).
+ */
+export function displayAvailable(env: Pick<Deno.Env, "get"> = Deno.env): boolean {
+  const display = env.get("DISPLAY");
+  if (!display) return false;
+  const local = /^(?:unix)?:(\d+)(?:\.\d+)?$/.exec(display);
+  if (local) return exists(`/tmp/.X11-unix/X${local[1]}`);
+  // A remote or forwarded display (host:N, e.g. over SSH): trust it.
+  return true;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,169 @@
+// Capture: OpenCV's VideoCapture for cameras, files, URLs and GStreamer
+// pipelines, plus a synthetic moving test pattern.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <new>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "common.hpp"
+
+struct pc_capture : pc_object {
+  int kind = PC_SOURCE_TEST;
+  int width = 0;   // requested output size; 0 keeps the source's size
+  int height = 0;
+  cv::VideoCapture video;
+  cv::Mat raw;         // source frame before scaling, reused
+  cv::Mat background;  // test pattern backdrop, drawn once
+  uint64_t count = 0;  // frames produced
+};
+
+namespace {
+
+void draw_test_frame(pc_capture *cap, cv::Mat &out) {
+  const int w = cap->width, h = cap->height;
+  if (cap->background.empty()) {
+    cap->background.create(h, w, CV_8UC3);
+    for (int y = 0; y < h; y++) {
+      auto *row = cap->background.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < w; x++) {
+        row[x] = cv::Vec3b(static_cast<uchar>(96 + 96 * x / w),
+                           static_cast<uchar>(48 + 64 * y / h), 40);
+      }
+    }
+  }
+  cap->background.copyTo(out);
+  const double t = static_cast<double>(cap->count);
+  const int r = std::max(8, std::min(w, h) / 8);
+  const cv::Point ball(
+      static_cast<int>(r + (w - 2 * r) * (0.5 + 0.5 * std::sin(t / 23.0))),
+      static_cast<int>(r + (h - 2 * r) * (0.5 + 0.5 * std::sin(t / 17.0))));
+  cv::circle(out, ball, r, cv::Scalar(40, 200, 255), cv::FILLED, cv::LINE_AA);
+  const int bx = static_cast<int>((cap->count * 4) % static_cast<uint64_t>(w + 2 * r)) - r;
+  cv::rectangle(out, cv::Rect(bx, h - 2 * r, r, r), cv::Scalar(255, 120, 60),
+                cv::FILLED);
+
+  char text[96];
+  const double scale = std::max(0.4, h / 480.0);
+  const int thick = std::max(1, static_cast<int>(scale * 2));
+  std::snprintf(text, sizeof text, "frame %llu",
+                static_cast<unsigned long long>(cap->count));
+  cv::putText(out, text, cv::Point(10, static_cast<int>(36 * scale)),
+              cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255),
+              thick, cv::LINE_AA);
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const long ms = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  std::snprintf(text, sizeof text, "%02d:%02d:%02d.%03ld", tm.tm_hour,
+                tm.tm_min, tm.tm_sec, ms);
+  cv::putText(out, text, cv::Point(10, static_cast<int>(72 * scale)),
+              cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255),
+              thick, cv::LINE_AA);
+}
+
+bool open_video(pc_capture *cap, int kind, const char *spec, double fps) {
+  cv::VideoCapture &v = cap->video;
+  switch (kind) {
+    case PC_SOURCE_CAMERA:
+      if (!v.open(std::atoi(spec), cv::CAP_ANY)) return false;
+      break;
+    case PC_SOURCE_DEVICE:
+      if (!v.open(spec, cv::CAP_V4L2)) return false;
+      break;
+    case PC_SOURCE_GST:
+      return v.open(spec, cv::CAP_GSTREAMER);
+    default:  // files and URLs
+      return v.open(spec, cv::CAP_FFMPEG) || v.open(spec, cv::CAP_ANY);
+  }
+  // Live devices: ask for the size and rate, and the smallest buffer so a
+  // slow reader gets the newest frame rather than a queued one.
+  v.set(cv::CAP_PROP_BUFFERSIZE, 1);
+  if (cap->width > 0) v.set(cv::CAP_PROP_FRAME_WIDTH, cap->width);
+  if (cap->height > 0) v.set(cv::CAP_PROP_FRAME_HEIGHT, cap->height);
+  if (fps > 0) v.set(cv::CAP_PROP_FPS, fps);
+  return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+pc_capture *pc_capture_open(int kind, const char *spec, int width, int height,
+                            double fps, char *err, uint32_t errlen) {
+  if (kind < PC_SOURCE_CAMERA || kind > PC_SOURCE_TEST || width < 0 ||
+      height < 0 || (kind == PC_SOURCE_TEST && (width == 0 || height == 0)) ||
+      (kind != PC_SOURCE_TEST && (spec == nullptr || *spec == '\0'))) {
+    pc_write_error(err, errlen, "invalid argument");
+    return nullptr;
+  }
+  return pc_guard_new<pc_capture>(err, errlen, [&]() -> pc_capture * {
+    auto *cap = new pc_capture();
+    cap->kind = kind;
+    cap->width = width;
+    cap->height = height;
+    if (kind != PC_SOURCE_TEST && !open_video(cap, kind, spec, fps)) {
+      delete cap;
+      pc_write_error(err, errlen, "no backend could open it");
+      return nullptr;
+    }
+    return cap;
+  });
+}
+
+void pc_capture_close(pc_capture *cap) {
+  if (cap == nullptr) return;
+  try {
+    cap->video.release();
+  } catch (...) {
+  }
+  delete cap;
+}
+
+int pc_capture_read(pc_capture *cap, pc_frame *out) {
+  if (cap == nullptr || out == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    if (cap->kind == PC_SOURCE_TEST) {
+      draw_test_frame(cap, out->mat);
+      cap->count++;
+      return PC_OK;
+    }
+    if (!cap->video.read(cap->raw) || cap->raw.empty()) return PC_END;
+    if (cap->raw.type() != CV_8UC3) {
+      cap->error = "source delivers frames that are not 8-bit BGR";
+      return PC_ERR;
+    }
+    const bool scale = cap->width > 0 && cap->height > 0 &&
+                       (cap->raw.cols != cap->width || cap->raw.rows != cap->height);
+    if (scale) {
+      cv::resize(cap->raw, out->mat, cv::Size(cap->width, cap->height), 0, 0,
+                 cv::INTER_AREA);
+    } else {
+      cv::swap(cap->raw, out->mat);
+    }
+    cap->count++;
+    return PC_OK;
+  });
+}
+
+int pc_capture_rewind(pc_capture *cap) {
+  if (cap == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    if (cap->kind == PC_SOURCE_TEST) return PC_OK;
+    if (!cap->video.set(cv::CAP_PROP_POS_FRAMES, 0)) {
+      cap->error = "the source cannot seek";
+      return PC_ERR;
+    }
+    return PC_OK;
+  });
+}
+
+const char *pc_capture_error(const pc_capture *cap) { return pc_error_of(cap); }
+
+}  // extern "C"

@@ -1,0 +1,112 @@
+/*
+ * peercam shim: a small C ABI over OpenCV 4 for capture, JPEG codec and
+ * display. All policy lives in TypeScript (ffi/, src/); this layer only
+ * translates calls and catches every C++ exception at the boundary.
+ *
+ * Conventions
+ * - Opaque handles with a `pc_` prefix. Every `_new`/`_open` has a
+ *   `_free`/`_close` that accepts NULL, so a double close is harmless.
+ * - Functions return `int` status codes (PC_OK, ...). On failure the message
+ *   is kept on the handle and read with the handle's `_error` function; the
+ *   returned pointer is borrowed and stays valid until the next call on that
+ *   handle. Calls that create a handle write their message into a
+ *   caller-supplied buffer instead.
+ * - One call in flight per handle. Different handles may be used from
+ *   different threads; window functions must run on the main thread.
+ */
+#ifndef PEERCAM_SHIM_H
+#define PEERCAM_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PC_ABI_VERSION 1
+
+/* Status codes. */
+#define PC_OK 0
+#define PC_END 1          /* capture: the source has no more frames */
+#define PC_ERR -1         /* failure; message on the handle */
+#define PC_ERR_ARG -2     /* invalid argument (NULL handle, empty buffer...) */
+#define PC_ERR_SPACE -3   /* output buffer too small; needed size reported */
+
+/* Capture source kinds (chosen by the caller from the --source spec). */
+#define PC_SOURCE_CAMERA 0   /* spec is a decimal camera index */
+#define PC_SOURCE_DEVICE 1   /* spec is a device path such as /dev/video0 */
+#define PC_SOURCE_FILE 2     /* spec is a video file path */
+#define PC_SOURCE_URL 3      /* spec is a URL FFmpeg can open */
+#define PC_SOURCE_GST 4      /* spec is a GStreamer pipeline ending in appsink */
+#define PC_SOURCE_TEST 5     /* synthetic moving pattern; spec ignored */
+
+typedef struct pc_frame pc_frame;
+typedef struct pc_capture pc_capture;
+typedef struct pc_encoder pc_encoder;
+typedef struct pc_decoder pc_decoder;
+typedef struct pc_window pc_window;
+
+/* Returns PC_ABI_VERSION of the built library. */
+int pc_abi_version(void);
+
+/* --- frames: an 8-bit BGR image owned by the shim ----------------------- */
+pc_frame *pc_frame_new(void);
+void pc_frame_free(pc_frame *frame);
+int pc_frame_width(const pc_frame *frame);
+int pc_frame_height(const pc_frame *frame);
+/* Copies the frame's BGR pixels, row by row without padding, into out
+ * (capacity cap bytes). Returns PC_ERR_SPACE when cap < width*height*3. */
+int pc_frame_copy_bgr(const pc_frame *frame, uint8_t *out, uint32_t cap);
+/* Replaces the frame's pixels with a copy of width*height*3 BGR bytes. */
+int pc_frame_set_bgr(pc_frame *frame, const uint8_t *bgr, int width,
+                     int height);
+
+/* --- capture ----------------------------------------------------------- */
+/* Opens a source, asking for width x height at fps (0 = source default).
+ * Returns NULL on failure with the reason written to err (errlen bytes). */
+pc_capture *pc_capture_open(int kind, const char *spec, int width, int height,
+                            double fps, char *err, uint32_t errlen);
+void pc_capture_close(pc_capture *cap);
+/* Reads the next frame into out, scaled to the requested size. Returns
+ * PC_OK, PC_END when the source is exhausted, or PC_ERR. */
+int pc_capture_read(pc_capture *cap, pc_frame *out);
+/* Seeks a file source back to its first frame. */
+int pc_capture_rewind(pc_capture *cap);
+const char *pc_capture_error(const pc_capture *cap);
+
+/* --- JPEG encoder ------------------------------------------------------ */
+pc_encoder *pc_encoder_new(void);
+void pc_encoder_free(pc_encoder *enc);
+/* Encodes frame at quality 1..100 into out (cap bytes); stores the encoded
+ * size in *len. On PC_ERR_SPACE *len holds the size needed. */
+int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality, uint8_t *out,
+              uint32_t cap, uint32_t *len);
+const char *pc_encoder_error(const pc_encoder *enc);
+
+/* --- JPEG decoder ------------------------------------------------------ */
+pc_decoder *pc_decoder_new(void);
+void pc_decoder_free(pc_decoder *dec);
+/* Decodes len bytes of JPEG into out (reusing its pixel buffer). */
+int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len, pc_frame *out);
+const char *pc_decoder_error(const pc_decoder *dec);
+
+/* --- window (main thread only) ----------------------------------------- */
+/* Opens a resizable window with a unique id and a title. NULL on failure
+ * with the reason in err. */
+pc_window *pc_window_open(const char *id, const char *title, char *err,
+                          uint32_t errlen);
+void pc_window_close(pc_window *win);
+int pc_window_show(pc_window *win, const pc_frame *frame);
+/* 1 while the window is visible, 0 once the user has closed it. */
+int pc_window_visible(pc_window *win);
+/* Runs the GUI event loop for up to delay_ms (>= 1) and returns the key
+ * pressed, or -1. */
+int pc_window_poll_key(pc_window *win, int delay_ms);
+const char *pc_window_error(const pc_window *win);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PEERCAM_SHIM_H */

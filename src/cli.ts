@@ -1,0 +1,332 @@
+/**
+ * The command-line contract: flags, defaults, validation and help text.
+ * Parsing needs no I/O and no permissions.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+import { encodeName, MAX_NAME_BYTES } from "./protocol.ts";
+import { parseSource, type Source } from "./source.ts";
+
+/** A host and port. */
+export interface Address {
+  /** Host name or IP address. */
+  hostname: string;
+  /** TCP port. */
+  port: number;
+}
+
+/** Everything a call needs, from the command line. */
+export interface Options {
+  /** Where to accept the peer (`--listen`). */
+  listen?: Address;
+  /** Where to dial the peer (`--peer`). */
+  peer?: Address;
+  /** What to send (`--source`). */
+  source: Source;
+  /** Frame width (`--size`). */
+  width: number;
+  /** Frame height (`--size`). */
+  height: number;
+  /** Capture rate cap; 0 = as fast as the source delivers (`--fps`). */
+  fps: number;
+  /** JPEG quality 1..100 (`--quality`). */
+  quality: number;
+  /** Whether to open a window (false with `--no-window`). */
+  window: boolean;
+  /** Satisfied after decoding this many frames (`--frames`). */
+  frames?: number;
+  /** Satisfied after this many seconds (`--duration`). */
+  duration?: number;
+  /** Stats output (`--stats`). */
+  stats?: "text" | "json";
+  /** Name shown to the peer (`--name`). */
+  name: string;
+}
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "demo"; options: Options }
+  | { kind: "call"; options: Options };
+
+/** Defaults for flags that have one. */
+export const DEFAULTS = {
+  source: "0",
+  size: "640x480",
+  fps: 30,
+  quality: 80,
+} as const;
+
+/** Largest frame edge accepted by `--size`. */
+export const MAX_EDGE = 8192;
+
+/** Largest frame area accepted by `--size` (8192x4320, as the decoder limit). */
+export const MAX_PIXELS = 8192 * 4320;
+
+/** The `--help` text. */
+export const HELP = `peercam: one-to-one video chat over TCP
+
+Usage:
+  peercam --listen [HOST:]PORT --peer HOST:PORT [options]   both sides, two connections
+  peercam --listen [HOST:]PORT [options]                    this side waits for the peer
+  peercam --peer HOST:PORT [options]                        this side dials the peer
+  peercam --demo [options]                                  two peers on loopback, test pattern
+
+Connection:
+  -l, --listen [HOST:]PORT  accept the peer on this port (host defaults to 0.0.0.0)
+  -p, --peer HOST:PORT      dial the peer, retrying until it answers
+
+Video:
+  -s, --source SPEC         camera index (default 0), /dev/videoN, a video file (looped),
+                            a URL, a GStreamer pipeline ending in appsink, "test"
+                            (synthetic pattern) or "none" (watch only)
+      --size WxH            frame size to send (default ${DEFAULTS.size})
+      --fps N               capture rate cap, 0 = as fast as the source (default ${DEFAULTS.fps})
+  -q, --quality 1..100      JPEG quality (default ${DEFAULTS.quality})
+      --no-window           receive and decode without opening a window
+
+Ending:
+      --frames N            satisfied after decoding N frames from the peer
+      --duration SECONDS    satisfied after this long
+                            (the call ends once every side with a limit is satisfied)
+  In the window: q, Esc or Enter ends the call for both sides; so does Ctrl-C.
+
+Output:
+      --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
+                            text to stderr, json lines (and a final summary) to stdout
+      --name NAME           your name, shown in the peer's window title
+  -h, --help                show this help
+  -V, --version             show the version
+
+Exit status: 0 call ended normally, 1 runtime failure, 2 usage error.
+`;
+
+/**
+ * Parses the command line.
+ *
+ * @param args The arguments after the program name.
+ * @param env Supplies the default `--name` (`USER`, host name).
+ * @returns The command to run.
+ * @throws {UsageError} On an unknown flag, a missing or bad value, or a
+ * missing `--listen`/`--peer`.
+ */
+export function parseCommandLine(
+  args: string[],
+  env: { user?: string; hostname?: string } = {},
+): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: normalizeStats(args),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: "string", short: "l" },
+        peer: { type: "string", short: "p" },
+        source: { type: "string", short: "s" },
+        size: { type: "string" },
+        fps: { type: "string" },
+        quality: { type: "string", short: "q" },
+        "no-window": { type: "boolean" },
+        frames: { type: "string" },
+        duration: { type: "string" },
+        stats: { type: "string" },
+        name: { type: "string" },
+        demo: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error));
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+  if (v.demo && (v.listen !== undefined || v.peer !== undefined)) {
+    throw new UsageError("--demo makes its own connection: drop --listen and --peer");
+  }
+  if (!v.demo && v.listen === undefined && v.peer === undefined) {
+    throw new UsageError(
+      "Missing --listen or --peer: give --listen PORT to wait for the peer, " +
+        "--peer HOST:PORT to dial it, or both (see --help)",
+    );
+  }
+  const [width, height] = parseSize(v.size ?? DEFAULTS.size);
+  const options: Options = {
+    listen: v.listen === undefined ? undefined : parseListen(v.listen),
+    peer: v.peer === undefined ? undefined : parsePeer(v.peer),
+    source: parseSourceFlag(v.source ?? (v.demo ? "test" : DEFAULTS.source)),
+    width,
+    height,
+    fps: v.fps === undefined ? DEFAULTS.fps : parseNumber("--fps", v.fps, 0, 1000, false),
+    quality: v.quality === undefined
+      ? DEFAULTS.quality
+      : parseNumber("--quality", v.quality, 1, 100, true),
+    window: !v["no-window"],
+    frames: v.frames === undefined
+      ? undefined
+      : parseNumber("--frames", v.frames, 1, Number.MAX_SAFE_INTEGER, true),
+    duration: v.duration === undefined
+      ? undefined
+      : parseNumber("--duration", v.duration, 0.001, 31_536_000, false),
+    stats: v.stats === undefined ? undefined : parseStats(v.stats),
+    name: parseName(v.name ?? defaultName(env)),
+  };
+  return { kind: v.demo ? "demo" : "call", options };
+}
+
+// `--stats` takes an optional value, which parseArgs cannot express: a bare
+// `--stats` becomes `--stats=text`.
+function normalizeStats(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (arg === "--stats") {
+      const next = args[i + 1];
+      if (next === "text" || next === "json") {
+        out.push(`--stats=${next}`);
+        i++;
+      } else {
+        out.push("--stats=text");
+      }
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+function parseArgsMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(text);
+  if (unknown) return `Unknown option "${unknown[1]}" (see --help)`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(text);
+  if (missing) return `Missing value for ${missing[1]}`;
+  const positional = /Unexpected argument '([^']+)'/.exec(text);
+  if (positional) return `Unexpected argument "${positional[1]}" (see --help)`;
+  const boolValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(text);
+  if (boolValue) return `${boolValue[1]} takes no value`;
+  return text.split("\n")[0] ?? text;
+}
+
+function parsePort(flag: string, text: string, value: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 65535) {
+    throw new UsageError(`Invalid ${flag} "${value}": port must be ${min} to 65535`);
+  }
+  return Number(text);
+}
+
+function splitHostPort(flag: string, value: string): [string | undefined, string] {
+  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(value);
+  if (v6) return [v6[1], v6[2]!];
+  const i = value.lastIndexOf(":");
+  if (i < 0) return [undefined, value];
+  const host = value.slice(0, i);
+  if (host.includes(":")) {
+    throw new UsageError(`Invalid ${flag} "${value}": write IPv6 addresses as [ADDR]:PORT`);
+  }
+  return [host, value.slice(i + 1)];
+}
+
+/**
+ * Parses `--listen [HOST:]PORT`.
+ *
+ * @param value The flag's value.
+ * @returns The address to listen on; host defaults to 0.0.0.0.
+ * @throws {UsageError} On a bad host or port.
+ */
+export function parseListen(value: string): Address {
+  const [host, port] = splitHostPort("--listen", value);
+  if (host === "") throw new UsageError(`Invalid --listen "${value}": host is empty`);
+  return { hostname: host ?? "0.0.0.0", port: parsePort("--listen", port, value, 0) };
+}
+
+/**
+ * Parses `--peer HOST:PORT`.
+ *
+ * @param value The flag's value.
+ * @returns The address to dial.
+ * @throws {UsageError} On a missing host or a bad port.
+ */
+export function parsePeer(value: string): Address {
+  const [host, port] = splitHostPort("--peer", value);
+  if (host === undefined || host === "") {
+    throw new UsageError(`Invalid --peer "${value}": expected HOST:PORT`);
+  }
+  return { hostname: host, port: parsePort("--peer", port, value, 1) };
+}
+
+/**
+ * Parses `--size WxH`.
+ *
+ * @param value The flag's value, e.g. `1280x720`.
+ * @returns Width and height.
+ * @throws {UsageError} On a malformed or out-of-range size.
+ */
+export function parseSize(value: string): [number, number] {
+  const m = /^(\d+)[xX](\d+)$/.exec(value);
+  if (!m) throw new UsageError(`Invalid --size "${value}": expected WxH, e.g. 1280x720`);
+  const w = Number(m[1]), h = Number(m[2]);
+  if (w < 16 || h < 16 || w > MAX_EDGE || h > MAX_EDGE || w * h > MAX_PIXELS) {
+    throw new UsageError(
+      `Invalid --size "${value}": each side must be 16 to ${MAX_EDGE} pixels, ` +
+        `at most ${MAX_PIXELS} pixels in all`,
+    );
+  }
+  return [w, h];
+}
+
+function parseNumber(
+  flag: string,
+  value: string,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
+  const n = Number(value);
+  const shape = integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  if (!shape.test(value.trim()) || !Number.isFinite(n) || n < min || n > max) {
+    const kind = integer ? "a whole number" : "a number";
+    throw new UsageError(`Invalid ${flag} "${value}": expected ${kind} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function parseStats(value: string): "text" | "json" {
+  if (value === "text" || value === "json") return value;
+  throw new UsageError(`Invalid --stats "${value}": expected text or json`);
+}
+
+function parseSourceFlag(value: string): Source {
+  try {
+    return parseSource(value);
+  } catch (error) {
+    throw new UsageError(`Invalid --source "${value}": ${(error as Error).message}`);
+  }
+}
+
+function parseName(value: string): string {
+  if (value.trim() === "") throw new UsageError("Invalid --name: it is empty");
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UsageError("Invalid --name: it contains control characters");
+  }
+  if (new TextEncoder().encode(value).length > MAX_NAME_BYTES) {
+    throw new UsageError(`Invalid --name: at most ${MAX_NAME_BYTES} bytes of UTF-8`);
+  }
+  return value;
+}
+
+function defaultName(env: { user?: string; hostname?: string }): string {
+  const name = [env.user, env.hostname].filter(Boolean).join("@");
+  return name === "" ? "peercam" : new TextDecoder().decode(encodeName(name));
+}

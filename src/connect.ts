@@ -1,0 +1,270 @@
+/**
+ * Making the connections of a call: listening, dialling with backoff, and
+ * the hello exchange that opens every connection.
+ *
+ * @module
+ */
+
+import type { Address } from "./cli.ts";
+import { CallError, ProtocolError } from "./errors.ts";
+import { MessageReader } from "./message_reader.ts";
+import { MessageWriter } from "./message_writer.ts";
+import type { Hello } from "./protocol.ts";
+
+/** One open, greeted connection to the peer. */
+export interface Link {
+  /** The socket. */
+  conn: Deno.TcpConn;
+  /** Reads the peer's messages. */
+  reader: MessageReader;
+  /** Writes ours. */
+  writer: MessageWriter;
+  /** The peer's hello. */
+  peer: Hello;
+  /** The peer's address, for messages. */
+  remote: string;
+}
+
+/** How long a new connection may take to send its hello. */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** How long one dial attempt may take before it counts as no answer. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * Formats an address as `host:port` (`[v6]:port` for IPv6).
+ *
+ * @param address The address.
+ * @returns The text.
+ */
+export function formatAddress(address: { hostname: string; port: number }): string {
+  return address.hostname.includes(":")
+    ? `[${address.hostname}]:${address.port}`
+    : `${address.hostname}:${address.port}`;
+}
+
+/**
+ * Starts listening for the peer.
+ *
+ * @param address Where to listen.
+ * @returns The listener.
+ * @throws {CallError} When the port is in use, not allowed, or the host is not local.
+ */
+export function listen(address: Address): Deno.TcpListener {
+  const where = formatAddress(address);
+  try {
+    return Deno.listen({ hostname: address.hostname, port: address.port, transport: "tcp" });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new CallError(
+        `Cannot listen on ${where}: port ${address.port} is already in use ` +
+          "(another peercam?); choose another with --listen",
+        { cause: error },
+      );
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new CallError(
+        `Cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+        { cause: error },
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable) {
+      throw new CallError(
+        `Cannot listen on ${where}: that address is not on this machine`,
+        { cause: error },
+      );
+    }
+    throw new CallError(`Cannot listen on ${where}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Greets a new connection: sends our hello and reads the peer's, within
+ * {@linkcode HANDSHAKE_TIMEOUT_MS}. Sets TCP_NODELAY.
+ *
+ * @param conn A fresh connection; closed if the handshake fails.
+ * @param hello Our flags and name.
+ * @param timeoutMs How long the peer has to answer.
+ * @returns The link.
+ * @throws {ProtocolError} When the peer's hello is wrong, late or missing.
+ */
+export async function handshake(
+  conn: Deno.TcpConn,
+  hello: Omit<Hello, "version">,
+  timeoutMs: number = HANDSHAKE_TIMEOUT_MS,
+): Promise<Link> {
+  const remote = formatAddress(conn.remoteAddr);
+  const reader = new MessageReader(conn);
+  const writer = new MessageWriter(conn);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
+  try {
+    conn.setNoDelay(true);
+    await writer.writeHello(hello);
+    const peer = await reader.readHello();
+    return { conn, reader, writer, peer, remote };
+  } catch (error) {
+    if (!timedOut) closeQuietly(conn);
+    if (timedOut) throw new ProtocolError(`No hello within ${timeoutMs} ms`);
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError(`Connection failed during the hello: ${messageOf(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Options for {@linkcode acceptPeer}. */
+export interface AcceptOptions {
+  /** Our hello. */
+  hello: Omit<Hello, "version">;
+  /** Called for each connection turned away, with the reason. */
+  onRejected?: (remote: string, reason: string) => void;
+}
+
+/**
+ * Waits for a peercam peer on `listener`, turning away connections that do
+ * not greet correctly (port scanners, browsers) and carrying on.
+ *
+ * @param listener The listener.
+ * @param options Our hello and a callback for rejected connections.
+ * @returns The first link whose hello is valid, or null when the listener was closed.
+ */
+export async function acceptPeer(
+  listener: Deno.TcpListener,
+  options: AcceptOptions,
+): Promise<Link | null> {
+  while (true) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return null;
+      }
+      throw error;
+    }
+    const remote = formatAddress(conn.remoteAddr);
+    try {
+      return await handshake(conn, options.hello);
+    } catch (error) {
+      options.onRejected?.(remote, messageOf(error));
+    }
+  }
+}
+
+/** Options for {@linkcode dialPeer}. */
+export interface DialOptions {
+  /** Our hello. */
+  hello: Omit<Hello, "version">;
+  /** Stops retrying. */
+  signal: AbortSignal;
+  /** Called after each failed attempt with the reason and the attempt count. */
+  onRetry?: (reason: string, attempt: number) => void;
+}
+
+/**
+ * Dials the peer until it answers, backing off from 250 ms to 2 s between
+ * attempts.
+ *
+ * @param address The peer.
+ * @param options Our hello, an abort signal and a retry callback.
+ * @returns The link, or null when aborted.
+ * @throws {CallError} When something answers that is not a peercam peer.
+ */
+export async function dialPeer(address: Address, options: DialOptions): Promise<Link | null> {
+  let backoff = 250;
+  for (let attempt = 1; !options.signal.aborted; attempt++) {
+    let conn: Deno.TcpConn | undefined;
+    let reason: string;
+    try {
+      conn = await connectWithTimeout(address, CONNECT_TIMEOUT_MS);
+    } catch (error) {
+      reason = error instanceof Deno.errors.ConnectionRefused
+        ? "connection refused"
+        : messageOf(error);
+    }
+    if (conn !== undefined) {
+      if (options.signal.aborted) {
+        closeQuietly(conn);
+        return null;
+      }
+      try {
+        return await handshake(conn, options.hello);
+      } catch (error) {
+        // A peer that hangs up before its hello is busy or restarting: retry.
+        // Anything else that answers with the wrong bytes is not peercam.
+        const text = messageOf(error);
+        if (!/before the hello|during the hello/.test(text)) {
+          throw new CallError(
+            `${formatAddress(address)} is not a peercam peer: ${text}`,
+            { cause: error },
+          );
+        }
+        reason = "it hung up during the hello";
+      }
+    }
+    options.onRetry?.(reason!, attempt);
+    await delay(backoff, options.signal);
+    backoff = Math.min(backoff * 2, 2000);
+  }
+  return null;
+}
+
+async function connectWithTimeout(address: Address, timeoutMs: number): Promise<Deno.TcpConn> {
+  const attempt = Deno.connect({ hostname: address.hostname, port: address.port });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no answer")), timeoutMs);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } catch (error) {
+    // A connection that completes after the timeout must not leak.
+    attempt.then(closeQuietly, () => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Resolves after `ms`, or early when `signal` aborts.
+ *
+ * @param ms Milliseconds.
+ * @param signal Cuts the wait short.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Closes a connection, ignoring an already-closed one. */
+export function closeQuietly(conn: { close(): void }): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * The message of an error, for one-line reports.
+ *
+ * @param error Anything thrown.
+ * @returns Its message's first line.
+ */
+export function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0] ?? text;
+}

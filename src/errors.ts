@@ -1,0 +1,35 @@
+/**
+ * Error classes callers catch: each maps to an exit status in `main.ts`.
+ *
+ * @module
+ */
+
+/** A bad command line: exit status 2. */
+export class UsageError extends Error {
+  /** @param message One line naming the flag and what is wrong. */
+  constructor(message: string) {
+    super(message);
+  }
+  override name = "UsageError";
+}
+
+/** A peer broke the wire protocol (bad hello, oversized or truncated message). */
+export class ProtocolError extends Error {
+  /** @param message What was wrong with the bytes received. */
+  constructor(message: string) {
+    super(message);
+  }
+  override name = "ProtocolError";
+}
+
+/** A runtime failure worth one clear line to the user: exit status 1. */
+export class CallError extends Error {
+  /**
+   * @param message One line saying what failed and, where possible, how to fix it.
+   * @param options The underlying error as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+  override name = "CallError";
+}

@@ -1,0 +1,46 @@
+/**
+ * {@linkcode Packet}: a reusable buffer holding one encoded frame, with room
+ * for the message header in front so it can be written without a copy.
+ *
+ * @module
+ */
+
+import { HEADER_SIZE } from "./protocol.ts";
+
+/** One encoded frame in a reusable buffer. */
+export class Packet {
+  /** Header room, then the JPEG bytes. */
+  data: Uint8Array<ArrayBuffer>;
+  /** `data` past the header room: where the JPEG goes. */
+  payload: Uint8Array<ArrayBuffer>;
+  /** JPEG length in bytes. */
+  length = 0;
+  /** Sequence number on the wire. */
+  seq = 0;
+  /** Capture time, ms since the Unix epoch (sender's clock). */
+  timestamp = 0;
+
+  /** @param capacity Initial payload capacity in bytes. */
+  constructor(capacity: number) {
+    this.data = new Uint8Array(HEADER_SIZE + capacity);
+    this.payload = this.data.subarray(HEADER_SIZE);
+  }
+
+  /**
+   * Makes room for at least `needed` payload bytes (rarely: the buffer only
+   * ever grows, by at least half, so a call settles within a few frames).
+   *
+   * @param needed Payload bytes required.
+   * @param limit The most the buffer may hold.
+   * @throws {RangeError} When `needed` exceeds `limit`.
+   */
+  reserve(needed: number, limit: number): void {
+    if (needed <= this.payload.length) return;
+    if (needed > limit) {
+      throw new RangeError(`Frame of ${needed} bytes exceeds the ${limit}-byte limit`);
+    }
+    const capacity = Math.min(limit, Math.max(needed, Math.ceil(this.payload.length * 1.5)));
+    this.data = new Uint8Array(HEADER_SIZE + capacity);
+    this.payload = this.data.subarray(HEADER_SIZE);
+  }
+}

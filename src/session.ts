@@ -1,0 +1,655 @@
+/**
+ * {@linkcode Session}: one call. It owns the connections and every native
+ * handle, runs capture, sending, receiving and display as separate tasks,
+ * and closes everything on every way out (quit, peer hang-up, error, limit).
+ *
+ * ```
+ *  capture ─▶ [latest] ─▶ send ══ FRAME ══▶ peer ─ ACK ─┐
+ *  (read+encode)           ▲ at most MAX_IN_FLIGHT unacked │
+ *                          └──────────────────────────────┘
+ *  peer ══ FRAME ══▶ receive ─▶ [latest] ─▶ display (decode+show)
+ * ```
+ *
+ * `[latest]` is a {@linkcode Latest} slot: the freshest frame wins, older
+ * ones are dropped and counted, so latency stays bounded on a slow link.
+ *
+ * @module
+ */
+
+import { Capture, Frame, JpegDecoder, JpegEncoder, ShimError, Window } from "../ffi/mod.ts";
+import { displayAvailable } from "../ffi/window.ts";
+import type { Options } from "./cli.ts";
+import {
+  acceptPeer,
+  closeQuietly,
+  delay,
+  dialPeer,
+  formatAddress,
+  type Link,
+  listen,
+  messageOf,
+} from "./connect.ts";
+import { CallError } from "./errors.ts";
+import { Latest } from "./latest.ts";
+import { Packet } from "./packet.ts";
+import {
+  ByeReason,
+  HEADER_SIZE,
+  HelloFlag,
+  MAX_BYE_PAYLOAD,
+  MAX_FRAME_PAYLOAD,
+  MessageType,
+  now,
+} from "./protocol.ts";
+import { describeSource, openFailureMessage } from "./source.ts";
+import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
+import type { Reporter } from "./terminal.ts";
+
+/** Frames sent but not yet acknowledged before the sender waits. */
+export const MAX_IN_FLIGHT = 3;
+
+/** How long the goodbye and the peer's close may take when a call ends. */
+export const CLOSE_TIMEOUT_MS = 1500;
+
+/** How a call ended normally (errors are thrown as {@linkcode CallError}). */
+export interface CallEnd {
+  /** Why. */
+  kind: "quit" | "peer-quit" | "peer-hangup" | "done" | "no-peer";
+  /** One line for the user. */
+  message: string;
+}
+
+const KEY_QUIT = new Set([113, 81, 27, 13, 10]); // q Q Esc Enter (CR/LF)
+
+/** One call, from waiting for the peer to hanging up. */
+export class Session {
+  #o: Options;
+  #out: Reporter;
+  #stats = new CallStats();
+  #abort = new AbortController();
+  #started = performance.now();
+  #callStarted = 0;
+  #end: CallEnd | Error | undefined;
+  #settle!: () => void;
+  #ended = new Promise<void>((resolve) => this.#settle = resolve);
+
+  #capture?: Capture;
+  #captured?: Frame;
+  #encoder?: JpegEncoder;
+  #decoder?: JpegDecoder;
+  #decoded?: Frame;
+  #window?: Window;
+  #listener?: Deno.TcpListener;
+  #links: Link[] = [];
+  #sendLink?: Link;
+  #peerName: string | null = null;
+  #peerFlags = 0;
+
+  #sendBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
+  #recvBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
+  #tasks: Promise<void>[] = [];
+  #readers: Promise<void>[] = [];
+  #timers: Array<ReturnType<typeof setTimeout>> = [];
+  #lastSent = 0xffffffff;
+  #lastAcked = 0xffffffff;
+  #windowOpen: (() => void) | undefined;
+  #selfSatisfied = false;
+  #peerSatisfied = false;
+  #peerSaidBye = false;
+
+  /**
+   * @param options The parsed command line.
+   * @param reporter Where status lines and stats go.
+   */
+  constructor(options: Options, reporter: Reporter) {
+    this.#o = options;
+    this.#out = reporter;
+  }
+
+  /** The call's counters (read-only use). */
+  get stats(): CallStats {
+    return this.#stats;
+  }
+
+  /**
+   * Runs the call to its end and releases everything.
+   *
+   * @returns How the call ended, for a normal end.
+   * @throws {CallError} For a runtime failure, with one line for the user.
+   */
+  async run(): Promise<CallEnd> {
+    try {
+      this.#checkDisplay();
+      await this.#openSource();
+      this.#startDurationTimer();
+      if (await this.#connect()) this.#startCall();
+      await this.#ended;
+    } catch (error) {
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      await this.#shutdown();
+    }
+    const end = this.#end!;
+    if (end instanceof Error) {
+      if (end instanceof CallError) throw end;
+      if (end instanceof ShimError) throw new CallError(end.message, { cause: end });
+      throw end;
+    }
+    return end;
+  }
+
+  /**
+   * Ends the call because the user asked to (Ctrl-C, a key, closing the window).
+   *
+   * @param why Shown to the user.
+   */
+  quit(why = "You ended the call"): void {
+    this.#finish({ kind: "quit", message: why });
+  }
+
+  // --- setting up -----------------------------------------------------
+
+  #checkDisplay(): void {
+    if (this.#o.window && !displayAvailable()) {
+      throw new CallError(
+        "No display found (DISPLAY is unset or its X server is not running): " +
+          "run with --no-window to receive without showing video",
+      );
+    }
+  }
+
+  async #openSource(): Promise<void> {
+    const source = this.#o.source;
+    this.#decoder = new JpegDecoder();
+    this.#decoded = new Frame();
+    if (source.kind === "none") return;
+    try {
+      this.#capture = await Capture.open({
+        kind: source.kind,
+        spec: source.spec,
+        width: this.#o.width,
+        height: this.#o.height,
+        fps: this.#o.fps,
+      });
+    } catch (error) {
+      if (!(error instanceof ShimError)) throw error;
+      throw new CallError(openFailureMessage(source, error.message), { cause: error });
+    }
+    this.#captured = new Frame();
+    this.#encoder = new JpegEncoder();
+  }
+
+  #startDurationTimer(): void {
+    const seconds = this.#o.duration;
+    if (seconds === undefined) return;
+    this.#timers.push(setTimeout(() => {
+      if (this.#peerName === null) {
+        this.#finish({
+          kind: "no-peer",
+          message: `No peer connected within ${seconds} s (--duration); ending`,
+        });
+      } else {
+        this.#checkLimits();
+      }
+    }, seconds * 1000));
+  }
+
+  #hello(): { flags: number; name: string } {
+    const o = this.#o;
+    let flags = 0;
+    if (o.listen && o.peer) flags |= HelloFlag.DUAL;
+    if (o.frames !== undefined || o.duration !== undefined) flags |= HelloFlag.LIMIT;
+    if (o.source.kind !== "none") flags |= HelloFlag.VIDEO;
+    return { flags, name: o.name };
+  }
+
+  // Makes the call's connections: one (listen or dial) or two (both).
+  // Returns false when the call ended before the peer appeared.
+  async #connect(): Promise<boolean> {
+    const o = this.#o;
+    const hello = this.#hello();
+    const signal = this.#abort.signal;
+    if (o.listen) {
+      this.#listener = listen(o.listen);
+      const addr = this.#listener.addr as Deno.NetAddr;
+      this.#out.status(
+        o.peer
+          ? `Listening on ${formatAddress(addr)} and calling ${formatAddress(o.peer)}`
+          : `Waiting for the peer on ${formatAddress(addr)} ` +
+            `(start the other side with --peer THIS-HOST:${addr.port})`,
+      );
+    } else if (o.peer) {
+      this.#out.status(`Calling ${formatAddress(o.peer)}`);
+    }
+    let lastNotice = performance.now();
+    const dialing = o.peer
+      ? dialPeer(o.peer, {
+        hello,
+        signal,
+        onRetry: (reason, attempt) => {
+          const t = performance.now();
+          if (attempt === 1 || t - lastNotice >= 10_000) {
+            lastNotice = t;
+            const waited = Math.round((t - this.#started) / 1000);
+            this.#out.status(
+              `Waiting for the peer at ${formatAddress(o.peer!)} (${reason}; ` +
+                `${attempt === 1 ? "retrying until it starts" : `${waited} s so far`})`,
+            );
+          }
+        },
+      })
+      : Promise.resolve(null);
+    const accepting = this.#listener
+      ? acceptPeer(this.#listener, {
+        hello,
+        onRejected: (remote, reason) =>
+          this.#out.status(`Turned away a connection from ${remote}: ${reason}`),
+      })
+      : Promise.resolve(null);
+    // If either side fails, stop the other so nothing is left pending.
+    const stopAll = (error: unknown): never => {
+      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    };
+    const ended = this.#ended.then(() => null);
+    const [dialed, accepted] = await Promise.race([
+      Promise.all([dialing.catch(stopAll), accepting.catch(stopAll)]),
+      ended.then(() => [null, null] as const),
+    ]);
+    for (const link of [dialed, accepted]) if (link) this.#links.push(link);
+    if (this.#end !== undefined) {
+      // A connection that completes after the call ended must not linger.
+      for (const pending of [dialing, accepting]) {
+        pending.then((link) => link && !this.#links.includes(link) && closeQuietly(link.conn))
+          .catch(() => {});
+      }
+    }
+    this.#listener?.close();
+    this.#listener = undefined;
+    if (this.#end !== undefined) return false;
+    if ((o.peer && !dialed) || (o.listen && !accepted)) return false;
+
+    const dual = Boolean(o.listen && o.peer);
+    for (const link of this.#links) {
+      if (Boolean(link.peer.flags & HelloFlag.DUAL) !== dual) {
+        throw new CallError(
+          dual
+            ? `The peer at ${link.remote} was started with only one of --listen/--peer, ` +
+              "this side with both: give both sides both flags, or one side --listen " +
+              "and the other --peer"
+            : `The peer at ${link.remote} was started with both --listen and --peer, ` +
+              "this side with one: give both sides both flags, or one side --listen " +
+              "and the other --peer",
+        );
+      }
+    }
+    const first = (dialed ?? accepted)!;
+    this.#sendLink = dialed ?? accepted!;
+    this.#peerName = first.peer.name;
+    this.#peerFlags = first.peer.flags;
+    return true;
+  }
+
+  // --- the call ---------------------------------------------------------
+
+  #startCall(): void {
+    const o = this.#o;
+    this.#callStarted = performance.now();
+    const peer = this.#peerName!;
+    this.#out.status(
+      `In a call with ${JSON.stringify(peer)} at ${this.#sendLink!.remote}` +
+        (o.source.kind === "none" ? " (watching only)" : `, sending ${describeSource(o.source)}`) +
+        (o.window ? "; press q in the window or Ctrl-C to end" : "; Ctrl-C to end"),
+    );
+    if (!(this.#peerFlags & HelloFlag.VIDEO)) {
+      this.#out.status("The peer has no source (--source none): it will send no video");
+    }
+    if (o.window) this.#openWindow(peer);
+    const track = (task: Promise<void>): Promise<void> => task.catch((error) => this.#failed(error));
+    if (this.#capture) {
+      this.#tasks.push(track(this.#captureLoop()), track(this.#sendLoop()));
+    }
+    for (const link of this.#links) this.#readers.push(track(this.#readLoop(link)));
+    this.#tasks.push(track(this.#displayLoop()));
+    if (o.stats) this.#startStats(o.stats);
+    this.#checkLimits();
+  }
+
+  #openWindow(peer: string): void {
+    this.#window = new Window(`peercam:${this.#o.name}:${Deno.pid}`, `peercam: ${peer}`);
+    // Keep the GUI responsive (keys, close button) even when no frame arrives.
+    this.#timers.push(setInterval(() => this.#pumpWindow(), 20));
+  }
+
+  #pumpWindow(): void {
+    const win = this.#window;
+    if (!win || win.closed || this.#end !== undefined) return;
+    const key = win.pollKey(1);
+    if (key >= 0 && KEY_QUIT.has(key & 0xff)) this.quit("You ended the call");
+    else if (!win.visible) this.quit("You closed the window");
+  }
+
+  async #captureLoop(): Promise<void> {
+    const o = this.#o;
+    const capture = this.#capture!, frame = this.#captured!, encoder = this.#encoder!;
+    const box = this.#sendBox;
+    const signal = this.#abort.signal;
+    const interval = o.fps > 0 ? 1000 / o.fps : 0;
+    let next = performance.now();
+    let emptyRuns = 0;
+    while (!signal.aborted) {
+      if (interval > 0) {
+        const wait = next - performance.now();
+        if (wait > 0) await delay(wait, signal);
+        // Pace from the schedule, but never try to catch up a backlog.
+        next = Math.max(next + interval, performance.now() - interval);
+        if (signal.aborted) return;
+      }
+      if (await capture.read(frame) === "end") {
+        if (o.source.kind === "file" && emptyRuns++ === 0) {
+          await capture.rewind(); // loop a video file
+          continue;
+        }
+        if (emptyRuns > 1) throw new CallError(`${describeSource(o.source)} has no frames`);
+        this.#out.status(`The source has ended; still receiving`);
+        return;
+      }
+      emptyRuns = 0;
+      const timestamp = now();
+      const packet = box.acquire();
+      try {
+        let result = await encoder.encode(frame, o.quality, packet.payload);
+        if (!result.ok) {
+          packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
+          result = await encoder.encode(frame, o.quality, packet.payload);
+          if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
+        }
+        packet.length = result.length;
+        packet.timestamp = timestamp;
+      } catch (error) {
+        box.release(packet);
+        throw error;
+      }
+      box.publish(packet);
+      this.#stats.droppedSending = box.dropped;
+    }
+  }
+
+  async #sendLoop(): Promise<void> {
+    const link = this.#sendLink!;
+    const box = this.#sendBox;
+    while (this.#end === undefined) {
+      // Wait for the peer to acknowledge, so frames never queue in TCP buffers.
+      while (this.#inFlight() >= MAX_IN_FLIGHT && this.#end === undefined) {
+        await new Promise<void>((resolve) => this.#windowOpen = resolve);
+      }
+      const packet = await box.take();
+      if (packet === undefined) return;
+      const seq = (this.#lastSent + 1) >>> 0;
+      try {
+        await link.writer.writeFrame(packet.data, packet.length, seq, packet.timestamp);
+      } catch (error) {
+        this.#linkFailed(link, error);
+        return;
+      } finally {
+        box.release(packet);
+      }
+      this.#lastSent = seq;
+      this.#stats.framesSent++;
+      this.#stats.bytesSent += HEADER_SIZE + packet.length;
+    }
+  }
+
+  #inFlight(): number {
+    return (this.#lastSent - this.#lastAcked) >>> 0;
+  }
+
+  #onAck(seq: number): void {
+    // Ignore acknowledgements of frames not sent yet (a confused peer).
+    if (((this.#lastSent - seq) >>> 0) >= this.#inFlight()) return;
+    this.#lastAcked = seq;
+    const wake = this.#windowOpen;
+    this.#windowOpen = undefined;
+    wake?.();
+  }
+
+  async #readLoop(link: Link): Promise<void> {
+    const box = this.#recvBox;
+    const stats = this.#stats;
+    const bye = new Uint8Array(MAX_BYE_PAYLOAD);
+    let ackPending = false;
+    let ackSeq = 0;
+    const sendAck = (): void => {
+      // One acknowledgement in flight at a time, always for the newest frame,
+      // so a peer that stops reading cannot make acknowledgements pile up.
+      if (ackPending) return;
+      ackPending = true;
+      const seq = ackSeq;
+      link.writer.writeEmpty(MessageType.ACK, seq).then(() => {
+        ackPending = false;
+        if (ackSeq !== seq) sendAck();
+      }, () => {});
+    };
+    while (true) {
+      let header;
+      try {
+        header = await link.reader.readHeader();
+      } catch (error) {
+        this.#linkFailed(link, error);
+        return;
+      }
+      if (header === null) {
+        this.#finish({
+          kind: "peer-hangup",
+          message: `The peer hung up (${link.remote} closed the connection)`,
+        });
+        return;
+      }
+      try {
+        switch (header.type) {
+          case MessageType.FRAME: {
+            const packet = box.acquire();
+            try {
+              packet.reserve(header.length, MAX_FRAME_PAYLOAD);
+              packet.seq = header.seq;
+              packet.timestamp = header.timestamp;
+              packet.length = header.length;
+              await link.reader.readPayload(packet.payload);
+            } catch (error) {
+              box.release(packet);
+              throw error;
+            }
+            stats.framesReceived++;
+            stats.bytesReceived += HEADER_SIZE + header.length;
+            box.publish(packet);
+            stats.droppedReceiving = box.dropped;
+            if (this.#end === undefined) {
+              ackSeq = packet.seq;
+              sendAck();
+            }
+            break;
+          }
+          case MessageType.ACK:
+            this.#onAck(header.seq);
+            break;
+          case MessageType.SATISFIED:
+            this.#peerSatisfied = true;
+            this.#checkLimits();
+            break;
+          case MessageType.BYE: {
+            const length = header.length;
+            if (length > 0) await link.reader.readPayload(bye);
+            this.#onBye(length > 0 ? bye[0]! : ByeReason.QUIT, bye.subarray(1, length));
+            break;
+          }
+        }
+      } catch (error) {
+        this.#linkFailed(link, error);
+        return;
+      }
+    }
+  }
+
+  #onBye(reason: number, text: Uint8Array): void {
+    this.#peerSaidBye = true;
+    const detail = new TextDecoder().decode(text).replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+    const peer = JSON.stringify(this.#peerName ?? "the peer");
+    if (reason === ByeReason.DONE) {
+      this.#finish({ kind: "done", message: "Call complete: every limit was reached" });
+    } else if (reason === ByeReason.ERROR) {
+      this.#finish(new CallError(`The peer ${peer} ended the call after an error: ${detail}`));
+    } else {
+      this.#finish({ kind: "peer-quit", message: `${peer} ended the call` });
+    }
+  }
+
+  async #displayLoop(): Promise<void> {
+    const box = this.#recvBox;
+    const decoder = this.#decoder!, frame = this.#decoded!;
+    const stats = this.#stats;
+    let warned = false;
+    while (true) {
+      const packet = await box.take();
+      if (packet === undefined) return;
+      const timestamp = packet.timestamp;
+      try {
+        await decoder.decode(packet.payload, frame, packet.length);
+      } catch (error) {
+        if (!(error instanceof ShimError)) throw error;
+        stats.decodeErrors++;
+        if (!warned) this.#out.status(`Received a frame that does not decode: ${error.message}`);
+        warned = true;
+        continue;
+      } finally {
+        box.release(packet);
+      }
+      if (this.#end !== undefined) return;
+      const win = this.#window;
+      if (win) {
+        win.show(frame);
+        this.#pumpWindow();
+      }
+      stats.recordLatency(timestamp, now());
+      stats.framesDecoded++;
+      stats.frameWidth = frame.width;
+      stats.frameHeight = frame.height;
+      if (this.#o.frames !== undefined && !this.#selfSatisfied) this.#checkLimits();
+    }
+  }
+
+  #checkLimits(): void {
+    if (this.#end !== undefined || this.#peerName === null) return;
+    const o = this.#o;
+    const selfLimited = o.frames !== undefined || o.duration !== undefined;
+    if (selfLimited && !this.#selfSatisfied) {
+      const elapsed = (performance.now() - this.#started) / 1000;
+      if (
+        (o.frames !== undefined && this.#stats.framesDecoded >= o.frames) ||
+        (o.duration !== undefined && elapsed >= o.duration)
+      ) {
+        this.#selfSatisfied = true;
+        for (const link of this.#links) {
+          link.writer.writeEmpty(MessageType.SATISFIED).catch(() => {});
+        }
+      }
+    }
+    const peerLimited = Boolean(this.#peerFlags & HelloFlag.LIMIT);
+    if (!selfLimited && !peerLimited) return;
+    if ((!selfLimited || this.#selfSatisfied) && (!peerLimited || this.#peerSatisfied)) {
+      this.#finish({ kind: "done", message: "Call complete: every limit was reached" });
+    }
+  }
+
+  #startStats(mode: "text" | "json"): void {
+    const meter = new RateMeter(this.#stats, performance.now());
+    this.#timers.push(setInterval(() => {
+      const line = meter.sample(performance.now(), new Date());
+      if (mode === "json") this.#out.json(line);
+      else this.#out.live(formatStatsLine(line));
+    }, 1000));
+  }
+
+  // --- ending -----------------------------------------------------------
+
+  #linkFailed(link: Link, error: unknown): void {
+    if (this.#end !== undefined) return;
+    const reset = error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe;
+    this.#finish(
+      new CallError(
+        `Lost the connection to the peer at ${link.remote}: ` +
+          (reset ? "connection reset (the peer stopped without hanging up)" : messageOf(error)),
+        { cause: error },
+      ),
+    );
+  }
+
+  #failed(error: unknown): void {
+    this.#finish(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #finish(end: CallEnd | Error): void {
+    if (this.#end !== undefined) return;
+    this.#end = end;
+    this.#abort.abort();
+    this.#sendBox.close();
+    this.#recvBox.close();
+    const wake = this.#windowOpen;
+    this.#windowOpen = undefined;
+    wake?.();
+    this.#settle();
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = [];
+    if (this.#listener) closeQuietly(this.#listener);
+    const end = this.#end;
+    // Say goodbye and half-close, then let the peer close first, so neither
+    // side's kernel resets a connection that still holds unread data.
+    if (!this.#peerSaidBye && this.#links.length > 0) {
+      const reason = end instanceof Error
+        ? ByeReason.ERROR
+        : end?.kind === "done"
+        ? ByeReason.DONE
+        : ByeReason.QUIT;
+      const text = end instanceof Error ? end.message : "";
+      await withTimeout(
+        Promise.all(this.#links.map((link) => link.writer.writeBye(reason, text).catch(() => {}))),
+        CLOSE_TIMEOUT_MS,
+      );
+    }
+    for (const link of this.#links) {
+      await link.writer.flush();
+      try {
+        await link.conn.closeWrite();
+      } catch {
+        // Already closed by the peer.
+      }
+    }
+    await withTimeout(Promise.all(this.#readers), CLOSE_TIMEOUT_MS);
+    for (const link of this.#links) closeQuietly(link.conn);
+    await withTimeout(Promise.all(this.#tasks), CLOSE_TIMEOUT_MS);
+    this.#window?.close();
+    // Native calls still in flight free their handles when they return.
+    for (const native of [this.#capture, this.#encoder, this.#decoder, this.#captured, this.#decoded]) {
+      native?.close();
+    }
+    if (this.#o.stats === "json") {
+      this.#out.json(summarize(this.#stats, {
+        peer: this.#peerName,
+        end: end instanceof Error ? "error" : end?.kind ?? "error",
+        durationMs: this.#callStarted > 0 ? performance.now() - this.#callStarted : 0,
+      }));
+    }
+  }
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,241 @@
+/**
+ * Call statistics: counters, capture-to-display latency percentiles, and the
+ * once-a-second report in text or JSON.
+ *
+ * @module
+ */
+
+/**
+ * Latency percentiles in fixed memory: a histogram of 0.1 ms bins up to
+ * 10 s (one overflow bin beyond), so a long call never grows it.
+ */
+export class LatencyHistogram {
+  static readonly BIN_MS = 0.1;
+  static readonly BINS = 100_000;
+  #bins = new Uint32Array(LatencyHistogram.BINS + 1);
+  #count = 0;
+  #max = 0;
+
+  /** Number of samples recorded. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Records one sample.
+   *
+   * @param ms Latency in milliseconds (negative values count as 0).
+   */
+  add(ms: number): void {
+    const bin = Math.min(
+      LatencyHistogram.BINS,
+      Math.max(0, Math.floor(ms / LatencyHistogram.BIN_MS)),
+    );
+    this.#bins[bin]!++;
+    this.#count++;
+    if (ms > this.#max) this.#max = ms;
+  }
+
+  /**
+   * The value below which `p` of the samples fall.
+   *
+   * @param p A fraction, 0 to 1.
+   * @returns Milliseconds (upper edge of the bin), or null with no samples.
+   */
+  percentile(p: number): number | null {
+    if (this.#count === 0) return null;
+    const rank = Math.max(1, Math.ceil(p * this.#count));
+    let seen = 0;
+    for (let i = 0; i < this.#bins.length; i++) {
+      seen += this.#bins[i]!;
+      if (seen >= rank) {
+        return i === LatencyHistogram.BINS
+          ? this.#max
+          : round((i + 1) * LatencyHistogram.BIN_MS);
+      }
+    }
+    return this.#max;
+  }
+
+  /** Forgets every sample. */
+  reset(): void {
+    this.#bins.fill(0);
+    this.#count = 0;
+    this.#max = 0;
+  }
+}
+
+/** Counters for one call, updated by the session's tasks. */
+export class CallStats {
+  framesSent = 0;
+  bytesSent = 0;
+  framesReceived = 0;
+  bytesReceived = 0;
+  framesDecoded = 0;
+  /** Captured frames replaced by newer ones before they could be sent. */
+  droppedSending = 0;
+  /** Received frames replaced by newer ones before they could be decoded. */
+  droppedReceiving = 0;
+  decodeErrors = 0;
+  frameWidth = 0;
+  frameHeight = 0;
+  /** Whole-call latency. */
+  readonly latency: LatencyHistogram = new LatencyHistogram();
+  /** Latency since the last report. */
+  readonly recentLatency: LatencyHistogram = new LatencyHistogram();
+
+  /**
+   * Records a frame shown (or decoded, without a window).
+   *
+   * @param captureTime When the peer captured it, ms since the Unix epoch.
+   * @param displayTime When it was shown, on this machine's clock.
+   */
+  recordLatency(captureTime: number, displayTime: number): void {
+    const ms = displayTime - captureTime;
+    this.latency.add(ms);
+    this.recentLatency.add(ms);
+  }
+}
+
+/** One line of `--stats json`. */
+export interface StatsLine {
+  type: "stats";
+  time: string;
+  sent_fps: number;
+  received_fps: number;
+  decoded_fps: number;
+  sent_kbps: number;
+  received_kbps: number;
+  dropped_sending: number;
+  dropped_receiving: number;
+  decode_errors: number;
+  latency_ms_p50: number | null;
+  latency_ms_p95: number | null;
+}
+
+/** The final `--stats json` object. */
+export interface StatsSummary {
+  type: "summary";
+  peer: string | null;
+  end: string;
+  duration_s: number;
+  frames_sent: number;
+  frames_received: number;
+  frames_decoded: number;
+  frames_dropped: number;
+  dropped_sending: number;
+  dropped_receiving: number;
+  decode_errors: number;
+  bytes_sent: number;
+  bytes_received: number;
+  latency_ms_p50: number | null;
+  latency_ms_p95: number | null;
+  frame_width: number;
+  frame_height: number;
+}
+
+/**
+ * Turns counters into per-second rates. Call {@linkcode sample} once a
+ * second; it compares with the previous call.
+ */
+export class RateMeter {
+  #stats: CallStats;
+  #last = { t: 0, sent: 0, received: 0, decoded: 0, bytesSent: 0, bytesReceived: 0 };
+
+  /**
+   * @param stats The counters to watch.
+   * @param start The time counting starts, in ms (`performance.now()`).
+   */
+  constructor(stats: CallStats, start: number) {
+    this.#stats = stats;
+    this.#last.t = start;
+  }
+
+  /**
+   * Computes rates since the previous sample and clears the recent latency.
+   *
+   * @param at The current `performance.now()`.
+   * @param wallTime The current wall-clock time, for the report.
+   * @returns The stats line.
+   */
+  sample(at: number, wallTime: Date): StatsLine {
+    const s = this.#stats;
+    const last = this.#last;
+    const secs = Math.max(0.001, (at - last.t) / 1000);
+    const line: StatsLine = {
+      type: "stats",
+      time: wallTime.toISOString(),
+      sent_fps: round((s.framesSent - last.sent) / secs),
+      received_fps: round((s.framesReceived - last.received) / secs),
+      decoded_fps: round((s.framesDecoded - last.decoded) / secs),
+      sent_kbps: round(((s.bytesSent - last.bytesSent) * 8) / 1000 / secs),
+      received_kbps: round(((s.bytesReceived - last.bytesReceived) * 8) / 1000 / secs),
+      dropped_sending: s.droppedSending,
+      dropped_receiving: s.droppedReceiving,
+      decode_errors: s.decodeErrors,
+      latency_ms_p50: s.recentLatency.percentile(0.5),
+      latency_ms_p95: s.recentLatency.percentile(0.95),
+    };
+    s.recentLatency.reset();
+    this.#last = {
+      t: at,
+      sent: s.framesSent,
+      received: s.framesReceived,
+      decoded: s.framesDecoded,
+      bytesSent: s.bytesSent,
+      bytesReceived: s.bytesReceived,
+    };
+    return line;
+  }
+}
+
+/**
+ * Builds the final summary.
+ *
+ * @param stats The call's counters.
+ * @param info Who the peer was, why the call ended and how long it lasted.
+ * @returns The summary object.
+ */
+export function summarize(
+  stats: CallStats,
+  info: { peer: string | null; end: string; durationMs: number },
+): StatsSummary {
+  return {
+    type: "summary",
+    peer: info.peer,
+    end: info.end,
+    duration_s: round(info.durationMs / 1000),
+    frames_sent: stats.framesSent,
+    frames_received: stats.framesReceived,
+    frames_decoded: stats.framesDecoded,
+    frames_dropped: stats.droppedSending + stats.droppedReceiving,
+    dropped_sending: stats.droppedSending,
+    dropped_receiving: stats.droppedReceiving,
+    decode_errors: stats.decodeErrors,
+    bytes_sent: stats.bytesSent,
+    bytes_received: stats.bytesReceived,
+    latency_ms_p50: stats.latency.percentile(0.5),
+    latency_ms_p95: stats.latency.percentile(0.95),
+    frame_width: stats.frameWidth,
+    frame_height: stats.frameHeight,
+  };
+}
+
+/**
+ * Formats a stats line for the terminal.
+ *
+ * @param line The sample.
+ * @returns One line of text.
+ */
+export function formatStatsLine(line: StatsLine): string {
+  const ms = (v: number | null): string => v === null ? "-" : v.toFixed(1);
+  return `sent ${line.sent_fps.toFixed(1)} fps ${Math.round(line.sent_kbps)} kbit/s | ` +
+    `received ${line.received_fps.toFixed(1)} fps ${Math.round(line.received_kbps)} kbit/s, ` +
+    `shown ${line.decoded_fps.toFixed(1)} fps | dropped ${line.dropped_sending}/` +
+    `${line.dropped_receiving} | decode errors ${line.decode_errors} | ` +
+    `latency p50 ${ms(line.latency_ms_p50)} ms p95 ${ms(line.latency_ms_p95)} ms`;
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
