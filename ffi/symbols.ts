@@ -76,6 +76,10 @@ export const symbols = {
   pc_window_close: { parameters: ["pointer"], result: "void" },
   // int pc_window_show(pc_window *win, const pc_frame *frame)
   pc_window_show: { parameters: ["pointer", "pointer"], result: "i32" },
+  // int pc_window_resize(pc_window *win, int width, int height)
+  pc_window_resize: { parameters: ["pointer", "i32", "i32"], result: "i32" },
+  // int pc_window_move(pc_window *win, int x, int y)
+  pc_window_move: { parameters: ["pointer", "i32", "i32"], result: "i32" },
   // int pc_window_visible(pc_window *win)
   pc_window_visible: { parameters: ["pointer"], result: "i32" },
   // int pc_window_poll_key(pc_window *win, int delay_ms)

@@ -44,6 +44,38 @@ export class Window extends NativeObject {
     );
   }
 
+  /**
+   * Sets the size of the window's image area.
+   *
+   * @param width Pixels.
+   * @param height Pixels.
+   */
+  resize(width: number, height: number): void {
+    const shim = loadShim();
+    const ptr = this.handle;
+    check(
+      shim.pc_window_resize(ptr, width, height),
+      "Cannot resize window",
+      () => readCString(shim.pc_window_error(ptr)),
+    );
+  }
+
+  /**
+   * Moves the window on screen.
+   *
+   * @param x Left edge, pixels.
+   * @param y Top edge, pixels.
+   */
+  move(x: number, y: number): void {
+    const shim = loadShim();
+    const ptr = this.handle;
+    check(
+      shim.pc_window_move(ptr, x, y),
+      "Cannot move window",
+      () => readCString(shim.pc_window_error(ptr)),
+    );
+  }
+
   /** Whether the window is still open (false once the user closed it). */
   get visible(): boolean {
     return loadShim().pc_window_visible(this.handle) === 1;

@@ -98,6 +98,9 @@ pc_window *pc_window_open(const char *id, const char *title, char *err,
                           uint32_t errlen);
 void pc_window_close(pc_window *win);
 int pc_window_show(pc_window *win, const pc_frame *frame);
+/* Resizes the window's image area and moves the window (pixels). */
+int pc_window_resize(pc_window *win, int width, int height);
+int pc_window_move(pc_window *win, int x, int y);
 /* 1 while the window is visible, 0 once the user has closed it. */
 int pc_window_visible(pc_window *win);
 /* Runs the GUI event loop for up to delay_ms (>= 1) and returns the key

@@ -54,6 +54,22 @@ int pc_window_show(pc_window *win, const pc_frame *frame) {
   });
 }
 
+int pc_window_resize(pc_window *win, int width, int height) {
+  if (win == nullptr || width <= 0 || height <= 0) return PC_ERR_ARG;
+  return pc_guard(win, [&]() {
+    cv::resizeWindow(win->id, width, height);
+    return PC_OK;
+  });
+}
+
+int pc_window_move(pc_window *win, int x, int y) {
+  if (win == nullptr) return PC_ERR_ARG;
+  return pc_guard(win, [&]() {
+    cv::moveWindow(win->id, x, y);
+    return PC_OK;
+  });
+}
+
 int pc_window_visible(pc_window *win) {
   if (win == nullptr) return 0;
   try {

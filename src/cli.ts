@@ -211,6 +211,11 @@ function parseArgsMessage(error: unknown): string {
   if (unknown) return `Unknown option "${unknown[1]}" (see --help)`;
   const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(text);
   if (missing) return `Missing value for ${missing[1]}`;
+  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(text);
+  if (ambiguous) {
+    const flag = ambiguous[1];
+    return `Missing value for ${flag} (for a value starting with "-", write ${flag}=VALUE)`;
+  }
   const positional = /Unexpected argument '([^']+)'/.exec(text);
   if (positional) return `Unexpected argument "${positional[1]}" (see --help)`;
   const boolValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(text);

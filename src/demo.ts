@@ -37,6 +37,7 @@ export async function runDemo(options: Options, reporter: Reporter): Promise<num
   const alice = new Session(
     { ...common, name: "Alice", listen: { hostname: "127.0.0.1", port }, peer: undefined },
     { ...quiet, status: (m) => reporter.status(m) },
+    { windowAt: [0, 0] },
   );
   const bob = new Session(
     {
@@ -47,6 +48,7 @@ export async function runDemo(options: Options, reporter: Reporter): Promise<num
       stats: options.stats ?? (window ? undefined : "text"),
     },
     { ...quiet, live: (l) => reporter.live(l), json: (v) => reporter.json(v) },
+    { windowAt: [options.width + 20, 0] },
   );
   const stop = (): void => {
     alice.quit("Interrupted (Ctrl-C); ending the demo");

@@ -61,10 +61,20 @@ export interface CallEnd {
 
 const KEY_QUIT = new Set([113, 81, 27, 13, 10]); // q Q Esc Enter (CR/LF)
 
+/** Placement details a caller may set (the demo puts two windows side by side). */
+export interface SessionSettings {
+  /** Where to put the window's top-left corner. */
+  windowAt?: [number, number];
+}
+
+/** Largest initial window edge; bigger frames are shown scaled down. */
+const MAX_WINDOW_EDGE = 1280;
+
 /** One call, from waiting for the peer to hanging up. */
 export class Session {
   #o: Options;
   #out: Reporter;
+  #settings: SessionSettings;
   #stats = new CallStats();
   #abort = new AbortController();
   #started = performance.now();
@@ -100,10 +110,12 @@ export class Session {
   /**
    * @param options The parsed command line.
    * @param reporter Where status lines and stats go.
+   * @param settings Window placement.
    */
-  constructor(options: Options, reporter: Reporter) {
+  constructor(options: Options, reporter: Reporter, settings: SessionSettings = {}) {
     this.#o = options;
     this.#out = reporter;
+    this.#settings = settings;
   }
 
   /** The call's counters (read-only use). */
@@ -317,6 +329,8 @@ export class Session {
 
   #openWindow(peer: string): void {
     this.#window = new Window(`peercam:${this.#o.name}:${Deno.pid}`, `peercam: ${peer}`);
+    const at = this.#settings.windowAt;
+    if (at) this.#window.move(at[0], at[1]);
     // Keep the GUI responsive (keys, close button) even when no frame arrives.
     this.#timers.push(setInterval(() => this.#pumpWindow(), 20));
   }
@@ -508,6 +522,7 @@ export class Session {
     const decoder = this.#decoder!, frame = this.#decoded!;
     const stats = this.#stats;
     let warned = false;
+    let shownWidth = 0, shownHeight = 0;
     while (true) {
       const packet = await box.take();
       if (packet === undefined) return;
@@ -524,15 +539,23 @@ export class Session {
         box.release(packet);
       }
       if (this.#end !== undefined) return;
+      const width = frame.width, height = frame.height;
       const win = this.#window;
       if (win) {
+        if (width !== shownWidth || height !== shownHeight) {
+          // Fit the window to the peer's frames whenever their size changes.
+          const scale = Math.min(1, MAX_WINDOW_EDGE / Math.max(width, height));
+          win.resize(Math.round(width * scale), Math.round(height * scale));
+          shownWidth = width;
+          shownHeight = height;
+        }
         win.show(frame);
         this.#pumpWindow();
       }
       stats.recordLatency(timestamp, now());
       stats.framesDecoded++;
-      stats.frameWidth = frame.width;
-      stats.frameHeight = frame.height;
+      stats.frameWidth = width;
+      stats.frameHeight = height;
       if (this.#o.frames !== undefined && !this.#selfSatisfied) this.#checkLimits();
     }
   }

@@ -1,0 +1,54 @@
+/**
+ * Test helpers that run external tools (ffmpeg, Xvfb) and spawn peercam.
+ *
+ * @module
+ */
+
+/** The repository root. */
+export const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Runs a command to completion, throwing with its stderr on failure. */
+export async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  let out;
+  try {
+    out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`${cmd} is not installed: run the README's test command, which installs it`);
+    }
+    throw error;
+  }
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Makes an MJPEG AVI of `frames` frames with ffmpeg's testsrc2. */
+export async function makeClip(path: string, width: number, height: number, frames: number): Promise<void> {
+  await run("ffmpeg", [
+    "-v", "error", "-y", "-f", "lavfi",
+    "-i", `testsrc2=size=${width}x${height}:rate=25`,
+    "-frames:v", String(frames), "-c:v", "mjpeg", "-q:v", "3", path,
+  ]);
+}
+
+/** Peak signal-to-noise ratio of two equal-length 8-bit images, in dB. */
+export function psnr(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new RangeError("images differ in size");
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sum += d * d;
+  }
+  const mse = sum / a.length;
+  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
+}
+
+/** A free TCP port on loopback (released before returning). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}

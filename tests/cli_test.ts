@@ -1,0 +1,105 @@
+import { DEFAULTS, parseCommandLine, type Options } from "../src/cli.ts";
+import { UsageError } from "../src/errors.ts";
+import { assertEquals, assertThrows } from "./_assert.ts";
+
+function call(...args: string[]): Options {
+  const command = parseCommandLine(args, { user: "ann", hostname: "box" });
+  if (command.kind !== "call") throw new Error(`expected a call, got ${command.kind}`);
+  return command.options;
+}
+
+function usage(args: string[], includes: string): void {
+  assertThrows(() => parseCommandLine(args), UsageError, includes);
+}
+
+Deno.test("parseCommandLine() applies the documented defaults", () => {
+  const o = call("--listen", "2000");
+  assertEquals(o.listen, { hostname: "0.0.0.0", port: 2000 });
+  assertEquals(o.peer, undefined);
+  assertEquals(o.source, { kind: "camera", spec: "0" });
+  assertEquals([o.width, o.height, o.fps, o.quality], [640, 480, DEFAULTS.fps, DEFAULTS.quality]);
+  assertEquals([o.window, o.frames, o.duration, o.stats], [true, undefined, undefined, undefined]);
+  assertEquals(o.name, "ann@box");
+});
+
+Deno.test("parseCommandLine() reads every flag, long and short", () => {
+  const o = call(
+    "-l", "127.0.0.1:2000", "-p", "peer.example:2001", "-s", "test", "--size", "1280x720",
+    "--fps", "0", "-q", "55", "--no-window", "--frames", "150", "--duration", "2.5",
+    "--stats", "json", "--name", "Bob",
+  );
+  assertEquals(o.listen, { hostname: "127.0.0.1", port: 2000 });
+  assertEquals(o.peer, { hostname: "peer.example", port: 2001 });
+  assertEquals(o.source, { kind: "test", spec: "" });
+  assertEquals([o.width, o.height, o.fps, o.quality], [1280, 720, 0, 55]);
+  assertEquals([o.window, o.frames, o.duration, o.stats, o.name], [false, 150, 2.5, "json", "Bob"]);
+  assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, { hostname: "fe80::1", port: 80 });
+  assertEquals(call("--listen", "[::1]:9").listen, { hostname: "::1", port: 9 });
+});
+
+Deno.test("parseCommandLine() takes --stats with or without a value", () => {
+  assertEquals(call("-l", "1", "--stats").stats, "text");
+  assertEquals(call("-l", "1", "--stats", "--no-window").stats, "text");
+  assertEquals(call("-l", "1", "--stats", "text").stats, "text");
+  assertEquals(call("-l", "1", "--stats=json").stats, "json");
+  assertEquals(call("--stats", "-l", "1").stats, "text");
+});
+
+Deno.test("parseCommandLine() classifies --source values", () => {
+  assertEquals(call("-l", "1", "-s", "2").source, { kind: "camera", spec: "2" });
+  assertEquals(call("-l", "1", "-s", "/dev/video3").source, { kind: "device", spec: "/dev/video3" });
+  assertEquals(call("-l", "1", "-s", "clip.mp4").source, { kind: "file", spec: "clip.mp4" });
+  assertEquals(call("-l", "1", "-s", "rtsp://cam/stream").source, {
+    kind: "url",
+    spec: "rtsp://cam/stream",
+  });
+  const pipeline = "videotestsrc ! videoconvert ! appsink";
+  assertEquals(call("-l", "1", "-s", pipeline).source, { kind: "gstreamer", spec: pipeline });
+  assertEquals(call("-l", "1", "-s", "none").source, { kind: "none" });
+});
+
+Deno.test("parseCommandLine() returns help, version and demo commands", () => {
+  assertEquals(parseCommandLine(["-h"]).kind, "help");
+  assertEquals(parseCommandLine(["-V"]).kind, "version");
+  const demo = parseCommandLine(["--demo", "--no-window"]);
+  assertEquals(demo.kind, "demo");
+  if (demo.kind === "demo") assertEquals(demo.options.source, { kind: "test", spec: "" });
+});
+
+Deno.test("parseCommandLine() reports each usage error in one line", () => {
+  const cases: Array<[string[], string]> = [
+    [[], "Missing --listen or --peer"],
+    [["--bogus"], 'Unknown option "--bogus"'],
+    [["-x"], 'Unknown option "-x"'],
+    [["-l", "1", "extra"], 'Unexpected argument "extra"'],
+    [["--listen"], "Missing value for --listen"],
+    [["--listen", "99999"], 'Invalid --listen "99999": port must be 0 to 65535'],
+    [["--listen", "abc"], 'Invalid --listen "abc"'],
+    [["--listen", ":5"], "host is empty"],
+    [["--peer", "2001"], 'Invalid --peer "2001": expected HOST:PORT'],
+    [["--peer", "host:0"], "port must be 1 to 65535"],
+    [["--peer", "::1:80"], "write IPv6 addresses as [ADDR]:PORT"],
+    [["-l", "1", "--size", "640"], 'Invalid --size "640": expected WxH'],
+    [["-l", "1", "--size", "8x8"], "each side must be 16 to 8192"],
+    [["-l", "1", "--size", "8192x8192"], "at most"],
+    [["-l", "1", "--fps", "-1"], 'Missing value for --fps (for a value starting with "-"'],
+    [["-l", "1", "--fps=-1"], 'Invalid --fps "-1"'],
+    [["-l", "1", "--fps", "fast"], 'Invalid --fps "fast"'],
+    [["-l", "1", "-q", "0"], 'Invalid --quality "0": expected a whole number from 1 to 100'],
+    [["-l", "1", "-q", "101"], "Invalid --quality"],
+    [["-l", "1", "-q", "7.5"], "Invalid --quality"],
+    [["-l", "1", "--frames", "0"], "Invalid --frames"],
+    [["-l", "1", "--frames", "1e3"], "Invalid --frames"],
+    [["-l", "1", "--duration", "0"], "Invalid --duration"],
+    [["-l", "1", "--duration", "soon"], "Invalid --duration"],
+    [["-l", "1", "--stats", "xml"], 'Unexpected argument "xml"'],
+    [["-l", "1", "--stats=xml"], 'Invalid --stats "xml"'],
+    [["-l", "1", "--name", ""], "Invalid --name: it is empty"],
+    [["-l", "1", "--name", "a\u0007b"], "control characters"],
+    [["-l", "1", "--name", "é".repeat(33)], "at most 64 bytes"],
+    [["-l", "1", "--source", " "], 'Invalid --source " ": it is empty'],
+    [["-l", "1", "--no-window=yes"], "--no-window takes no value"],
+    [["--demo", "-l", "1"], "--demo makes its own connection"],
+  ];
+  for (const [args, includes] of cases) usage(args, includes);
+});

@@ -1,0 +1,55 @@
+import { CallStats, formatStatsLine, LatencyHistogram, RateMeter, summarize } from "../src/stats.ts";
+import { assert, assertEquals } from "./_assert.ts";
+
+Deno.test("LatencyHistogram.percentile() finds p50 and p95 within a bin", () => {
+  const h = new LatencyHistogram();
+  assertEquals(h.percentile(0.5), null);
+  for (let i = 1; i <= 100; i++) h.add(i);
+  assertEquals(h.count, 100);
+  assert(Math.abs(h.percentile(0.5)! - 50) <= 0.2, `p50 ${h.percentile(0.5)}`);
+  assert(Math.abs(h.percentile(0.95)! - 95) <= 0.2, `p95 ${h.percentile(0.95)}`);
+  h.add(60_000); // beyond the last bin
+  assertEquals(h.percentile(1), 60_000);
+  h.add(-5); // clocks a little apart
+  h.reset();
+  assertEquals(h.count, 0);
+});
+
+Deno.test("RateMeter.sample() turns counter deltas into per-second rates", () => {
+  const stats = new CallStats();
+  const meter = new RateMeter(stats, 0);
+  stats.framesSent = 30;
+  stats.bytesSent = 125_000;
+  stats.framesReceived = 15;
+  stats.framesDecoded = 15;
+  stats.recordLatency(1000, 1012);
+  const line = meter.sample(2000, new Date(0));
+  assertEquals([line.sent_fps, line.received_fps, line.sent_kbps], [15, 7.5, 500]);
+  assertEquals(line.latency_ms_p50, 12.1);
+  const next = meter.sample(3000, new Date(0));
+  assertEquals([next.sent_fps, next.latency_ms_p50], [0, null]);
+  assert(formatStatsLine(line).includes("sent 15.0 fps 500 kbit/s"));
+});
+
+Deno.test("summarize() reports the totals the --stats json contract names", () => {
+  const stats = new CallStats();
+  stats.framesSent = 3;
+  stats.droppedSending = 1;
+  stats.droppedReceiving = 2;
+  stats.recordLatency(0, 5);
+  const s = summarize(stats, { peer: "p", end: "done", durationMs: 1234 });
+  for (
+    const key of [
+      "frames_sent",
+      "frames_received",
+      "frames_decoded",
+      "frames_dropped",
+      "decode_errors",
+      "bytes_sent",
+      "bytes_received",
+      "latency_ms_p50",
+      "latency_ms_p95",
+    ]
+  ) assert(key in s, key);
+  assertEquals([s.frames_dropped, s.duration_s, s.latency_ms_p50], [3, 1.23, 5.1]);
+});
