@@ -46,8 +46,11 @@ export class Frame extends NativeObject {
     }
     const frame = new Frame();
     const shim = loadShim();
-    check(shim.pc_frame_set_bgr(frame.handle, bgr, width, height), "Cannot create frame", () =>
-      "out of memory");
+    check(
+      shim.pc_frame_set_bgr(frame.handle, bgr, width, height),
+      "Cannot create frame",
+      () => "out of memory",
+    );
     return frame;
   }
 

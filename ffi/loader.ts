@@ -97,8 +97,13 @@ function fileOf(url: URL): string | undefined {
 
 function reason(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "not found";
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0] ?? text;
+  const raw = error instanceof Error ? error.message : String(error);
+  const text = (raw.split("\n")[0] ?? raw).replace(/^(Could not open library: )+/, "");
+  const missing = /^([^:]+): cannot open shared object file/.exec(text);
+  if (missing) {
+    return missing[1]!.includes("/") ? "not found" : `needs ${missing[1]}, which is missing`;
+  }
+  return text;
 }
 
 function advice(error: unknown): string {

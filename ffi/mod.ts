@@ -5,7 +5,13 @@
  * @module
  */
 
-export { Capture, type CaptureOptions, type ReadResult, SourceKind, type SourceKindName } from "./capture.ts";
+export {
+  Capture,
+  type CaptureOptions,
+  type ReadResult,
+  SourceKind,
+  type SourceKindName,
+} from "./capture.ts";
 export { type EncodeResult, JpegDecoder, JpegEncoder } from "./codec.ts";
 export { ShimError } from "./error.ts";
 export { Frame } from "./frame.ts";

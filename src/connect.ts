@@ -198,10 +198,7 @@ export async function dialPeer(address: Address, options: DialOptions): Promise<
         // Anything else that answers with the wrong bytes is not peercam.
         const text = messageOf(error);
         if (!/before the hello|during the hello/.test(text)) {
-          throw new CallError(
-            `${formatAddress(address)} is not a peercam peer: ${text}`,
-            { cause: error },
-          );
+          throw new CallError(`Cannot call ${formatAddress(address)}: ${text}`, { cause: error });
         }
         reason = "it hung up during the hello";
       }

@@ -234,6 +234,23 @@ export class Session {
       this.#out.status(`Calling ${formatAddress(o.peer)}`);
     }
     let lastNotice = performance.now();
+    const dual = Boolean(o.listen && o.peer);
+    // Each link is checked as soon as it is greeted, so a peer started the
+    // wrong way is reported at once instead of after a wait that never ends.
+    const checked = (link: Link | null): Link | null => {
+      if (link && Boolean(link.peer.flags & HelloFlag.DUAL) !== dual) {
+        closeQuietly(link.conn);
+        throw new CallError(
+          `The peer at ${link.remote} was started with ` +
+            (dual
+              ? "only one of --listen/--peer, this side with both"
+              : "both --listen and --peer, " +
+                "this side with one") +
+            ": give both sides both flags, or one side --listen and the other --peer",
+        );
+      }
+      return link;
+    };
     const dialing = o.peer
       ? dialPeer(o.peer, {
         hello,
@@ -249,14 +266,14 @@ export class Session {
             );
           }
         },
-      })
+      }).then(checked)
       : Promise.resolve(null);
     const accepting = this.#listener
       ? acceptPeer(this.#listener, {
         hello,
         onRejected: (remote, reason) =>
           this.#out.status(`Turned away a connection from ${remote}: ${reason}`),
-      })
+      }).then(checked)
       : Promise.resolve(null);
     // If either side fails, stop the other so nothing is left pending.
     const stopAll = (error: unknown): never => {
@@ -280,23 +297,8 @@ export class Session {
     this.#listener = undefined;
     if (this.#end !== undefined) return false;
     if ((o.peer && !dialed) || (o.listen && !accepted)) return false;
-
-    const dual = Boolean(o.listen && o.peer);
-    for (const link of this.#links) {
-      if (Boolean(link.peer.flags & HelloFlag.DUAL) !== dual) {
-        throw new CallError(
-          dual
-            ? `The peer at ${link.remote} was started with only one of --listen/--peer, ` +
-              "this side with both: give both sides both flags, or one side --listen " +
-              "and the other --peer"
-            : `The peer at ${link.remote} was started with both --listen and --peer, ` +
-              "this side with one: give both sides both flags, or one side --listen " +
-              "and the other --peer",
-        );
-      }
-    }
     const first = (dialed ?? accepted)!;
-    this.#sendLink = dialed ?? accepted!;
+    this.#sendLink = first;
     this.#peerName = first.peer.name;
     this.#peerFlags = first.peer.flags;
     return true;
@@ -317,7 +319,8 @@ export class Session {
       this.#out.status("The peer has no source (--source none): it will send no video");
     }
     if (o.window) this.#openWindow(peer);
-    const track = (task: Promise<void>): Promise<void> => task.catch((error) => this.#failed(error));
+    const track = (task: Promise<void>): Promise<void> =>
+      task.catch((error) => this.#failed(error));
     if (this.#capture) {
       this.#tasks.push(track(this.#captureLoop()), track(this.#sendLoop()));
     }
@@ -506,6 +509,7 @@ export class Session {
 
   #onBye(reason: number, text: Uint8Array): void {
     this.#peerSaidBye = true;
+    // deno-lint-ignore no-control-regex
     const detail = new TextDecoder().decode(text).replace(/[\u0000-\u001f\u007f]/g, " ").trim();
     const peer = JSON.stringify(this.#peerName ?? "the peer");
     if (reason === ByeReason.DONE) {
@@ -655,7 +659,9 @@ export class Session {
     await withTimeout(Promise.all(this.#tasks), CLOSE_TIMEOUT_MS);
     this.#window?.close();
     // Native calls still in flight free their handles when they return.
-    for (const native of [this.#capture, this.#encoder, this.#decoder, this.#captured, this.#decoded]) {
+    for (
+      const native of [this.#capture, this.#encoder, this.#decoder, this.#captured, this.#decoded]
+    ) {
       native?.close();
     }
     if (this.#o.stats === "json") {

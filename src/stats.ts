@@ -49,9 +49,7 @@ export class LatencyHistogram {
     for (let i = 0; i < this.#bins.length; i++) {
       seen += this.#bins[i]!;
       if (seen >= rank) {
-        return i === LatencyHistogram.BINS
-          ? this.#max
-          : round((i + 1) * LatencyHistogram.BIN_MS);
+        return i === LatencyHistogram.BINS ? this.#max : round((i + 1) * LatencyHistogram.BIN_MS);
       }
     }
     return this.#max;

@@ -26,7 +26,9 @@ export function assertMatch(text: string, pattern: RegExp, message?: string): vo
 type ErrorClass = abstract new (...args: any[]) => Error;
 
 function checkError(error: unknown, Class?: ErrorClass, includes?: string): Error {
-  if (!(error instanceof Error)) throw new nodeAssert.AssertionError({ message: `Expected an Error, got ${error}` });
+  if (!(error instanceof Error)) {
+    throw new nodeAssert.AssertionError({ message: `Expected an Error, got ${error}` });
+  }
   const { name, message } = error;
   if (Class && !(error instanceof Class)) {
     throw new nodeAssert.AssertionError({

@@ -8,7 +8,11 @@
 export const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Runs a command to completion, throwing with its stderr on failure. */
-export async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+export async function run(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<string> {
   let out;
   try {
     out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
@@ -25,11 +29,27 @@ export async function run(cmd: string, args: string[], env?: Record<string, stri
 }
 
 /** Makes an MJPEG AVI of `frames` frames with ffmpeg's testsrc2. */
-export async function makeClip(path: string, width: number, height: number, frames: number): Promise<void> {
+export async function makeClip(
+  path: string,
+  width: number,
+  height: number,
+  frames: number,
+): Promise<void> {
   await run("ffmpeg", [
-    "-v", "error", "-y", "-f", "lavfi",
-    "-i", `testsrc2=size=${width}x${height}:rate=25`,
-    "-frames:v", String(frames), "-c:v", "mjpeg", "-q:v", "3", path,
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${width}x${height}:rate=25`,
+    "-frames:v",
+    String(frames),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    "3",
+    path,
   ]);
 }
 

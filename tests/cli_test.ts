@@ -1,4 +1,4 @@
-import { DEFAULTS, parseCommandLine, type Options } from "../src/cli.ts";
+import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
 import { UsageError } from "../src/errors.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 
@@ -24,16 +24,37 @@ Deno.test("parseCommandLine() applies the documented defaults", () => {
 
 Deno.test("parseCommandLine() reads every flag, long and short", () => {
   const o = call(
-    "-l", "127.0.0.1:2000", "-p", "peer.example:2001", "-s", "test", "--size", "1280x720",
-    "--fps", "0", "-q", "55", "--no-window", "--frames", "150", "--duration", "2.5",
-    "--stats", "json", "--name", "Bob",
+    "-l",
+    "127.0.0.1:2000",
+    "-p",
+    "peer.example:2001",
+    "-s",
+    "test",
+    "--size",
+    "1280x720",
+    "--fps",
+    "0",
+    "-q",
+    "55",
+    "--no-window",
+    "--frames",
+    "150",
+    "--duration",
+    "2.5",
+    "--stats",
+    "json",
+    "--name",
+    "Bob",
   );
   assertEquals(o.listen, { hostname: "127.0.0.1", port: 2000 });
   assertEquals(o.peer, { hostname: "peer.example", port: 2001 });
   assertEquals(o.source, { kind: "test", spec: "" });
   assertEquals([o.width, o.height, o.fps, o.quality], [1280, 720, 0, 55]);
   assertEquals([o.window, o.frames, o.duration, o.stats, o.name], [false, 150, 2.5, "json", "Bob"]);
-  assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, { hostname: "fe80::1", port: 80 });
+  assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, {
+    hostname: "fe80::1",
+    port: 80,
+  });
   assertEquals(call("--listen", "[::1]:9").listen, { hostname: "::1", port: 9 });
 });
 
@@ -47,7 +68,10 @@ Deno.test("parseCommandLine() takes --stats with or without a value", () => {
 
 Deno.test("parseCommandLine() classifies --source values", () => {
   assertEquals(call("-l", "1", "-s", "2").source, { kind: "camera", spec: "2" });
-  assertEquals(call("-l", "1", "-s", "/dev/video3").source, { kind: "device", spec: "/dev/video3" });
+  assertEquals(call("-l", "1", "-s", "/dev/video3").source, {
+    kind: "device",
+    spec: "/dev/video3",
+  });
   assertEquals(call("-l", "1", "-s", "clip.mp4").source, { kind: "file", spec: "clip.mp4" });
   assertEquals(call("-l", "1", "-s", "rtsp://cam/stream").source, {
     kind: "url",

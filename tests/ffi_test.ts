@@ -37,7 +37,11 @@ Deno.test("JpegEncoder.encode() reports the size needed when the buffer is too s
   assert(!small.ok && small.needed > 100);
   const fits = await enc.encode(frame, 80, new Uint8Array(small.needed));
   assert(fits.ok && fits.length === small.needed);
-  await assertRejects(() => enc.encode(frame, 0, new Uint8Array(10)), ShimError, "invalid argument");
+  await assertRejects(
+    () => enc.encode(frame, 0, new Uint8Array(10)),
+    ShimError,
+    "invalid argument",
+  );
   using empty = new Frame();
   await assertRejects(() => enc.encode(empty, 80, new Uint8Array(10)), ShimError, "frame is empty");
 });
@@ -117,7 +121,13 @@ Deno.test("Capture's test source draws moving frames of the size asked for", asy
 Deno.test("Capture opens a GStreamer pipeline ending in appsink", async () => {
   const pipeline = "videotestsrc num-buffers=3 ! video/x-raw,format=BGR,width=160,height=120 " +
     "! appsink";
-  using cap = await Capture.open({ kind: "gstreamer", spec: pipeline, width: 0, height: 0, fps: 0 });
+  using cap = await Capture.open({
+    kind: "gstreamer",
+    spec: pipeline,
+    width: 0,
+    height: 0,
+    fps: 0,
+  });
   using frame = new Frame();
   let frames = 0;
   while (await cap.read(frame) === "frame") frames++;

@@ -11,7 +11,7 @@ import {
   PROTOCOL_VERSION,
   writeHeader,
 } from "../src/protocol.ts";
-import { ChunkSource, chunked, concat, RecordingSink } from "./_bytes.ts";
+import { chunked, ChunkSource, concat, RecordingSink } from "./_bytes.ts";
 
 function header(length: number, type: number, seq = 0, timestamp = 0): Uint8Array {
   const out = new Uint8Array(HEADER_SIZE);
@@ -47,7 +47,12 @@ Deno.test("MessageReader round-trips what MessageWriter wrote", async () => {
   assertEquals(hello, { version: PROTOCOL_VERSION, flags: HelloFlag.VIDEO, name: "Ålice" });
   const [f, ack, bye, ...rest] = await readAll(reader);
   assertEquals(rest.length, 0);
-  assertEquals([f!.type, f!.seq, f!.timestamp, f!.length], [MessageType.FRAME, 7, 1700000000123.25, 1000]);
+  assertEquals([f!.type, f!.seq, f!.timestamp, f!.length], [
+    MessageType.FRAME,
+    7,
+    1700000000123.25,
+    1000,
+  ]);
   assert(f!.payload.every((b, i) => b === (i & 0xff)));
   assertEquals([ack!.type, ack!.seq, ack!.length], [MessageType.ACK, 7, 0]);
   assertEquals([bye!.type, bye!.payload[0], new TextDecoder().decode(bye!.payload.subarray(1))], [
@@ -63,7 +68,11 @@ Deno.test("MessageReader reassembles messages split across reads, down to one by
     const reader = new MessageReader(new ChunkSource(chunked(bytes, size)), { bufferSize: 128 });
     assertEquals((await reader.readHello()).name, "Ålice");
     const messages = await readAll(reader);
-    assertEquals(messages.map((m) => m.type), [MessageType.FRAME, MessageType.ACK, MessageType.BYE]);
+    assertEquals(messages.map((m) => m.type), [
+      MessageType.FRAME,
+      MessageType.ACK,
+      MessageType.BYE,
+    ]);
     assertEquals(messages[0]!.payload.length, 1000);
     assert(messages[0]!.payload.every((b, i) => b === (i & 0xff)), `chunk size ${size}`);
   }
@@ -97,7 +106,9 @@ Deno.test("MessageReader.readHeader() returns null at a clean end between messag
 });
 
 Deno.test("MessageReader.readHeader() throws on a truncated header", async () => {
-  const reader = new MessageReader(new ChunkSource([header(10, MessageType.FRAME).subarray(0, 11)]));
+  const reader = new MessageReader(
+    new ChunkSource([header(10, MessageType.FRAME).subarray(0, 11)]),
+  );
   await assertRejects(() => reader.readHeader(), ProtocolError, "Truncated header");
 });
 
@@ -117,7 +128,9 @@ Deno.test("MessageReader rejects an oversized declared length before allocating"
     maxFramePayload: 1000,
   });
   await assertRejects(() => limited.readHeader(), ProtocolError, "limit is 1000");
-  const justFits = new MessageReader(new ChunkSource([header(MAX_FRAME_PAYLOAD, MessageType.FRAME)]));
+  const justFits = new MessageReader(
+    new ChunkSource([header(MAX_FRAME_PAYLOAD, MessageType.FRAME)]),
+  );
   assertEquals((await justFits.readHeader())!.length, MAX_FRAME_PAYLOAD);
 });
 
@@ -192,7 +205,9 @@ Deno.test("MessageReader.readHello() rejects a truncated hello and a bad name", 
 });
 
 Deno.test("MessageReader.readHeader() refuses to skip an unread payload", async () => {
-  const reader = new MessageReader(new ChunkSource([frame(new Uint8Array(4)), frame(new Uint8Array(4))]));
+  const reader = new MessageReader(
+    new ChunkSource([frame(new Uint8Array(4)), frame(new Uint8Array(4))]),
+  );
   await reader.readHeader();
   await assertRejects(() => reader.readHeader(), ProtocolError, "not read");
 });

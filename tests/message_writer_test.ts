@@ -56,7 +56,10 @@ Deno.test("MessageWriter keeps working after a failed write", async () => {
   });
   const first = writer.writeEmpty(MessageType.ACK, 1);
   const second = writer.writeEmpty(MessageType.ACK, 2);
-  await first.then(() => assert(false, "should fail"), (e) => assert(e instanceof Deno.errors.BrokenPipe));
+  await first.then(
+    () => assert(false, "should fail"),
+    (e) => assert(e instanceof Deno.errors.BrokenPipe),
+  );
   await second;
   assertEquals(sink.writes.length, 1);
 });

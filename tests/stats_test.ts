@@ -1,4 +1,10 @@
-import { CallStats, formatStatsLine, LatencyHistogram, RateMeter, summarize } from "../src/stats.ts";
+import {
+  CallStats,
+  formatStatsLine,
+  LatencyHistogram,
+  RateMeter,
+  summarize,
+} from "../src/stats.ts";
 import { assert, assertEquals } from "./_assert.ts";
 
 Deno.test("LatencyHistogram.percentile() finds p50 and p95 within a bin", () => {

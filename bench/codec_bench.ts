@@ -1,0 +1,68 @@
+/**
+ * Micro-benchmarks: JPEG encode and decode through FFI at three sizes, and
+ * message framing throughput. Run with `deno task bench`.
+ */
+
+import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
+import { MessageReader } from "../src/message_reader.ts";
+import { MessageWriter } from "../src/message_writer.ts";
+import { HEADER_SIZE } from "../src/protocol.ts";
+
+for (const [width, height] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
+  const cap = await Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
+  const frame = new Frame();
+  await cap.read(frame);
+  cap.close();
+  const encoder = new JpegEncoder();
+  const decoder = new JpegDecoder();
+  const decoded = new Frame();
+  const buf = new Uint8Array(width * height * 3);
+  const encoded = await encoder.encode(frame, 80, buf);
+  if (!encoded.ok) throw new Error("encode buffer too small");
+  const jpeg = buf.slice(0, encoded.length);
+
+  Deno.bench(
+    `encode ${width}x${height} q80 (FFI, nonblocking)`,
+    { group: `${width}x${height}` },
+    async () => {
+      await encoder.encode(frame, 80, buf);
+    },
+  );
+  Deno.bench(
+    `decode ${width}x${height} q80 (FFI, nonblocking)`,
+    { group: `${width}x${height}` },
+    async () => {
+      await decoder.decode(jpeg, decoded);
+    },
+  );
+}
+
+const PAYLOAD = 100_000;
+const MESSAGES = 100;
+const frameBuf = new Uint8Array(HEADER_SIZE + PAYLOAD);
+const sink = {
+  chunks: [] as Uint8Array[],
+  write(p: Uint8Array) {
+    this.chunks.push(p.slice());
+    return Promise.resolve(p.length);
+  },
+};
+const writer = new MessageWriter(sink);
+for (let i = 0; i < MESSAGES; i++) await writer.writeFrame(frameBuf, PAYLOAD, i, 0);
+const wire = new Uint8Array(sink.chunks.reduce((n, c) => n + c.length, 0));
+sink.chunks.reduce((off, c) => (wire.set(c, off), off + c.length), 0);
+
+Deno.bench(`read ${MESSAGES} framed 100 kB messages (10 MB)`, { group: "framing" }, async () => {
+  let off = 0;
+  const reader = new MessageReader({
+    read(p) {
+      if (off >= wire.length) return Promise.resolve(null);
+      const n = Math.min(p.length, wire.length - off, 65536);
+      p.set(wire.subarray(off, off + n));
+      off += n;
+      return Promise.resolve(n);
+    },
+  });
+  const payload = new Uint8Array(PAYLOAD);
+  while (await reader.readHeader() !== null) await reader.readPayload(payload);
+});
