@@ -28,7 +28,7 @@ export class Xvfb implements AsyncDisposable {
       let child: Deno.ChildProcess;
       try {
         child = new Deno.Command("Xvfb", {
-          args: [`:${n}`, "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
+          args: [`:${n}`, "-screen", "0", "1600x900x24", "-nolisten", "tcp", "-noreset"],
           stdout: "null",
           stderr: "null",
         }).spawn();
