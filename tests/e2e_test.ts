@@ -196,17 +196,19 @@ Deno.test("the listener turns away garbage and still takes the real peer", async
 
 /** A scripted fake peer: greets, then runs `script` on the connection. */
 async function fakePeer(
-  script: (writer: MessageWriter, conn: Deno.TcpConn) => Promise<void>,
+  script: (writer: MessageWriter, conn: Deno.TcpConn, reader: MessageReader) => Promise<void>,
+  args: string[] = ["--source", "none"],
 ): Promise<{ code: number; stderr: string }> {
   const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (server.addr as Deno.NetAddr).port;
-  const peer = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--source", "none"]);
+  const peer = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, ...args]);
   const conn = await server.accept();
   server.close();
   const writer = new MessageWriter(conn);
+  const reader = new MessageReader(conn);
   await writer.writeHello({ flags: 4, name: "fake" });
-  await new MessageReader(conn).readHello();
-  await script(writer, conn);
+  await reader.readHello();
+  await script(writer, conn, reader);
   const code = await peer.exit();
   try {
     conn.close();
@@ -262,4 +264,36 @@ Deno.test("corrupt frames count as decode errors and the call goes on", async ()
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stderr, /Received a frame that does not decode/);
   assertMatch(r.stderr, /"fake" ended the call/);
+});
+
+Deno.test("a sender never queues frames behind a peer that does not keep up", async () => {
+  const r = await fakePeer(async (writer, _, reader) => {
+    const frames: Array<{ seq: number; timestamp: number }> = [];
+    const payload = new Uint8Array(1 << 20);
+    const next = async () => {
+      const h = await reader.readHeader();
+      assert(h && h.type === MessageType.FRAME, "expected a frame");
+      const frame = { seq: h.seq, timestamp: h.timestamp };
+      await reader.readPayload(payload);
+      return frame;
+    };
+    // Without acknowledgements the sender stops after 3 frames...
+    for (let i = 0; i < 3; i++) frames.push(await next());
+    assertEquals(frames.map((f) => f.seq), [0, 1, 2]);
+    const pending = next();
+    const stalled = await Promise.race([
+      pending.then(() => "sent more"),
+      new Promise((res) => setTimeout(() => res("waited"), 1000)),
+    ]);
+    assertEquals(stalled, "waited");
+    // ...and when the peer catches up, it sends the newest capture, not the
+    // frame that was next a second ago.
+    await writer.writeEmpty(MessageType.ACK, 2);
+    const fresh = await pending;
+    assertEquals(fresh.seq, 3);
+    const age = Date.now() - fresh.timestamp;
+    assert(age < 1000 && fresh.timestamp - frames[2]!.timestamp > 800, `frame age ${age} ms`);
+    await writer.writeBye(0);
+  }, ["--fps", "30"]);
+  assertEquals(r.code, 0, r.stderr);
 });
