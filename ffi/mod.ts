@@ -16,4 +16,4 @@ export { type EncodeResult, JpegDecoder, JpegEncoder } from "./codec.ts";
 export { ShimError } from "./error.ts";
 export { Frame } from "./frame.ts";
 export { loadShim, ShimLoadError } from "./loader.ts";
-export { displayAvailable, Window } from "./window.ts";
+export { Window } from "./window.ts";

@@ -9,11 +9,12 @@ import { bufferMessage, check, cString, readCString, ShimError } from "./error.t
 import type { Frame } from "./frame.ts";
 import { loadShim } from "./loader.ts";
 import { NativeObject } from "./native_object.ts";
+import type { Shim } from "./symbols.ts";
 
 /** A window showing frames. */
 export class Window extends NativeObject {
   /**
-   * Opens a window. Check {@linkcode displayAvailable} first: Qt aborts the
+   * Opens a window. Check `displayAvailable()` (src/display.ts) first: Qt aborts the
    * process when it cannot reach a display.
    *
    * @param id A unique window id.
@@ -35,13 +36,7 @@ export class Window extends NativeObject {
    * @throws {ShimError} When the frame cannot be shown.
    */
   show(frame: Frame): void {
-    const shim = loadShim();
-    const ptr = this.handle;
-    check(
-      shim.pc_window_show(ptr, frame.handle),
-      "Cannot show frame",
-      () => readCString(shim.pc_window_error(ptr)),
-    );
+    this.#check((shim, ptr) => shim.pc_window_show(ptr, frame.handle), "Cannot show frame");
   }
 
   /**
@@ -51,13 +46,7 @@ export class Window extends NativeObject {
    * @param height Pixels.
    */
   resize(width: number, height: number): void {
-    const shim = loadShim();
-    const ptr = this.handle;
-    check(
-      shim.pc_window_resize(ptr, width, height),
-      "Cannot resize window",
-      () => readCString(shim.pc_window_error(ptr)),
-    );
+    this.#check((shim, ptr) => shim.pc_window_resize(ptr, width, height), "Cannot resize window");
   }
 
   /**
@@ -67,13 +56,13 @@ export class Window extends NativeObject {
    * @param y Top edge, pixels.
    */
   move(x: number, y: number): void {
+    this.#check((shim, ptr) => shim.pc_window_move(ptr, x, y), "Cannot move window");
+  }
+
+  #check(call: (shim: Shim, ptr: Deno.PointerObject) => number, what: string): void {
     const shim = loadShim();
     const ptr = this.handle;
-    check(
-      shim.pc_window_move(ptr, x, y),
-      "Cannot move window",
-      () => readCString(shim.pc_window_error(ptr)),
-    );
+    check(call(shim, ptr), what, () => readCString(shim.pc_window_error(ptr)));
   }
 
   /** Whether the window is still open (false once the user closed it). */
@@ -89,32 +78,5 @@ export class Window extends NativeObject {
    */
   pollKey(delayMs = 1): number {
     return loadShim().pc_window_poll_key(this.handle, delayMs);
-  }
-}
-
-/**
- * Whether an X11 display looks reachable (Wayland desktops provide one
- * through XWayland). Qt aborts the whole process when it cannot connect, so
- * this is checked before any window call.
- *
- * @param env The environment to inspect.
- * @returns True when `DISPLAY` names a local display whose socket exists,
- * or a remote one (such as an SSH-forwarded display).
- */
-export function displayAvailable(env: Pick<Deno.Env, "get"> = Deno.env): boolean {
-  const display = env.get("DISPLAY");
-  if (!display) return false;
-  const local = /^(?:unix)?:(\d+)(?:\.\d+)?$/.exec(display);
-  if (local) return exists(`/tmp/.X11-unix/X${local[1]}`);
-  // A remote or forwarded display (host:N, e.g. over SSH): trust it.
-  return true;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { displayAvailable } from "../ffi/window.ts";
+import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
 import { Session } from "./session.ts";
 import type { Reporter } from "./terminal.ts";
@@ -24,7 +24,7 @@ export const DEMO_SECONDS = 15;
  */
 export async function runDemo(options: Options, reporter: Reporter): Promise<number> {
   const port = freePort();
-  const window = options.window && displayAvailable();
+  const window = options.window && await displayAvailable();
   if (options.window && !window) {
     reporter.status("No display found: running headless and showing stats instead of windows");
   }

@@ -17,7 +17,7 @@
  */
 
 import { Capture, Frame, JpegDecoder, JpegEncoder, ShimError, Window } from "../ffi/mod.ts";
-import { displayAvailable } from "../ffi/window.ts";
+import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
 import {
   acceptPeer,
@@ -131,7 +131,7 @@ export class Session {
    */
   async run(): Promise<CallEnd> {
     try {
-      this.#checkDisplay();
+      await this.#checkDisplay();
       await this.#openSource();
       this.#startDurationTimer();
       if (await this.#connect()) this.#startCall();
@@ -161,8 +161,8 @@ export class Session {
 
   // --- setting up -----------------------------------------------------
 
-  #checkDisplay(): void {
-    if (this.#o.window && !displayAvailable()) {
+  async #checkDisplay(): Promise<void> {
+    if (this.#o.window && !await displayAvailable()) {
       throw new CallError(
         "No display found (DISPLAY is unset or its X server is not running): " +
           "run with --no-window to receive without showing video",

@@ -5,6 +5,7 @@
  */
 
 import type { SourceKindName } from "../ffi/capture.ts";
+import { exists } from "./exists.ts";
 
 /** A parsed `--source`: what to capture from, or `none` to send nothing. */
 export type Source = { kind: "none" } | { kind: SourceKindName; spec: string };
@@ -76,14 +77,5 @@ export function openFailureMessage(source: Source, reason: string): string {
         `(check it with gst-launch-1.0) (${reason})`;
     default:
       return `${what}: ${reason}`;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
