@@ -92,3 +92,11 @@ Deno.test("main: a shim that cannot be loaded says how to build it", async () =>
   assertOneLine(r.stderr, "Cannot load the native shim: tried /nonexistent/libpeercam.so");
   assertMatch(r.stderr, /deno task build:shim/);
 });
+
+Deno.test("main: --demo runs two peers headless and shows the stats line", async () => {
+  const r = await runPeer(["--demo", "--no-window", "--duration", "2", "--size", "320x240"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(r.stderr, /Demo: two peers on 127\.0\.0\.1:\d+/);
+  assertMatch(r.stderr, /received [\d.]+ fps/);
+  assertMatch(r.stderr, /Demo finished/);
+});
