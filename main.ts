@@ -45,7 +45,16 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (command.kind === "demo") return await runDemo(command.options, terminal);
     const session = new Session(command.options, terminal);
-    const stop = (): void => session.quit("Interrupted (Ctrl-C); ending the call");
+    let interrupts = 0;
+    const stop = (): void => {
+      // The first Ctrl-C hangs up cleanly; a second one does not wait for that.
+      if (++interrupts > 1) {
+        terminal.finish();
+        terminal.status("Interrupted again; exiting without waiting for the peer");
+        Deno.exit(1);
+      }
+      session.quit("Interrupted (Ctrl-C); ending the call");
+    };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     try {

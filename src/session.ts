@@ -377,6 +377,12 @@ export class Session {
       try {
         let result = await encoder.encode(frame, o.quality, packet.payload);
         if (!result.ok) {
+          if (result.needed > MAX_FRAME_PAYLOAD) {
+            throw new CallError(
+              `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
+                "limit: lower --quality or --size",
+            );
+          }
           packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
           result = await encoder.encode(frame, o.quality, packet.payload);
           if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
@@ -646,8 +652,12 @@ export class Session {
         CLOSE_TIMEOUT_MS,
       );
     }
+    // A peer that stopped reading must not hold the goodbye up forever.
+    await withTimeout(
+      Promise.all(this.#links.map((link) => link.writer.flush())),
+      CLOSE_TIMEOUT_MS,
+    );
     for (const link of this.#links) {
-      await link.writer.flush();
       try {
         await link.conn.closeWrite();
       } catch {
