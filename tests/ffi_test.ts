@@ -95,6 +95,14 @@ Deno.test("Capture reads a video file the test made, scales it, and rewinds at t
     using native = await Capture.open({ kind: "file", spec: clip, width: 0, height: 0, fps: 0 });
     assertEquals(await native.read(frame), "frame");
     assertEquals([frame.width, frame.height], [320, 240]);
+    using url = await Capture.open({
+      kind: "url",
+      spec: `file://${clip}`,
+      width: 0,
+      height: 0,
+      fps: 0,
+    });
+    assertEquals(await url.read(frame), "frame");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
