@@ -82,6 +82,11 @@ export class Xvfb implements AsyncDisposable {
     await run("xdotool", ["key", "--window", window, key], this.env());
   }
 
+  /** Asks a window to close, as the close button does under a window manager. */
+  async close(window: string): Promise<void> {
+    await run("python3", [new URL("./_wm_close.py", import.meta.url).pathname, window], this.env());
+  }
+
   /** Captures a window's pixels. */
   async screenshot(window: string): Promise<Screenshot> {
     const out = await new Deno.Command("xwd", {

@@ -18,7 +18,7 @@ function ballShare(shot: Screenshot): number {
   return n / (shot.width * shot.height);
 }
 
-for (const key of ["q", "Escape", "Return"]) {
+for (const key of ["q", "Escape", "Return", "close button"]) {
   Deno.test(`windows show the peer's video and ${key} in a window ends the call for both`, async () => {
     // One display per peer, as on two machines (and no overlapping windows).
     await using x = await Xvfb.start();
@@ -44,9 +44,10 @@ for (const key of ["q", "Escape", "Return"]) {
       );
     }
     assert(share > 0.01, `test pattern not visible (ball share ${share})`);
-    await x.key(win, key);
+    if (key === "close button") await x.close(win);
+    else await x.key(win, key);
     assertEquals(await Promise.all([a.exit(), b.exit()]), [0, 0], `${a.stderr}\n${b.stderr}`);
-    assertMatch(a.stderr, /You ended the call/);
+    assertMatch(a.stderr, key === "close button" ? /You closed the window/ : /You ended the call/);
     assertMatch(b.stderr, /"Alice" ended the call/);
     assert(a.summary().frames_decoded > 10 && b.summary().frames_decoded > 10);
     assertEquals(await x.findWindow("peercam: Bob"), undefined, "window closed");
