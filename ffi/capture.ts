@@ -41,8 +41,16 @@ export interface CaptureOptions {
 /** The outcome of {@linkcode Capture.read}: a frame, or the end of the source. */
 export type ReadResult = "frame" | "end";
 
+/** The outcome of {@linkcode Capture.readJpeg}. */
+export type ReadJpegResult =
+  | { kind: "frame"; length: number }
+  | { kind: "end" }
+  | { kind: "space"; needed: number };
+
 /** An open capture source. One `read()` at a time. */
 export class Capture extends NativeObject {
+  #len = new Uint32Array(1);
+
   private constructor(ptr: Deno.PointerValue) {
     super(ptr, loadShim().pc_capture_close, "capture");
   }
@@ -84,6 +92,50 @@ export class Capture extends NativeObject {
       if (code === Status.END) return "end";
       if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
       return "frame";
+    });
+  }
+
+  /**
+   * The source's own frame size, before any scaling (0 when unknown).
+   *
+   * @returns `[width, height]`.
+   */
+  sourceSize(): [number, number] {
+    const wh = new Int32Array(2);
+    const code = loadShim().pc_capture_source_size(this.handle, wh);
+    if (code !== Status.OK) throw this.#error("Cannot read source size", code, this.handle);
+    return [wh[0]!, wh[1]!];
+  }
+
+  /**
+   * Switches a file or URL whose frames are stored as JPEG to passthrough:
+   * {@linkcode readJpeg} then returns each frame's JPEG bytes as stored, with
+   * no decode and re-encode.
+   *
+   * @returns Whether the source switched (false: it is not MJPEG).
+   */
+  enablePassthrough(): boolean {
+    const code = loadShim().pc_capture_passthrough(this.handle);
+    if (code < 0) throw this.#error("Cannot switch to passthrough", code, this.handle);
+    return code === 1;
+  }
+
+  /**
+   * Reads the next frame's JPEG bytes into `out` (passthrough mode).
+   *
+   * @param out Where the bytes go.
+   * @returns The length, the end of the source, or the size needed when
+   * `out` is too small (that frame is skipped).
+   * @throws {ShimError} When the source fails.
+   */
+  readJpeg(out: Uint8Array<ArrayBuffer>): Promise<ReadJpegResult> {
+    return this.exclusive(async (ptr) => {
+      const len = this.#len;
+      const code = await loadShim().pc_capture_read_jpeg(ptr, out, out.length, len);
+      if (code === Status.END) return { kind: "end" };
+      if (code === Status.ERR_SPACE) return { kind: "space", needed: len[0]! };
+      if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
+      return { kind: "frame", length: len[0]! };
     });
   }
 

@@ -8,6 +8,7 @@
 export {
   Capture,
   type CaptureOptions,
+  type ReadJpegResult,
   type ReadResult,
   SourceKind,
   type SourceKindName,

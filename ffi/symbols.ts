@@ -38,6 +38,16 @@ export const symbols = {
   pc_capture_close: { parameters: ["pointer"], result: "void" },
   // int pc_capture_read(pc_capture *cap, pc_frame *out)
   pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32", nonblocking: true },
+  // int pc_capture_source_size(pc_capture *cap, int32_t *wh)
+  pc_capture_source_size: { parameters: ["pointer", "buffer"], result: "i32" },
+  // int pc_capture_passthrough(pc_capture *cap)
+  pc_capture_passthrough: { parameters: ["pointer"], result: "i32" },
+  // int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes, uint32_t *len)
+  pc_capture_read_jpeg: {
+    parameters: ["pointer", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   // int pc_capture_rewind(pc_capture *cap)
   pc_capture_rewind: { parameters: ["pointer"], result: "i32", nonblocking: true },
   // const char *pc_capture_error(const pc_capture *cap)

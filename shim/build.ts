@@ -9,7 +9,7 @@
 const here = new URL(".", import.meta.url).pathname;
 const output = `${here}build/libpeercam.so`;
 const stamp = `${here}build/.flags`;
-const modules = ["core", "imgproc", "imgcodecs", "videoio", "highgui"];
+const modules = ["core", "imgproc", "videoio", "highgui"];
 
 function fail(message: string): never {
   console.error(`build:shim: ${message}`);
@@ -35,11 +35,11 @@ function mtime(path: string): number {
   }
 }
 
-const cflags = await run("pkg-config", ["--cflags", "opencv4"]);
+const cflags = await run("pkg-config", ["--cflags", "opencv4", "libturbojpeg"]);
 if (!cflags.ok) {
   fail(
-    "OpenCV 4 development files not found (pkg-config opencv4): " +
-      "install them with `sudo apt-get install libopencv-dev pkg-config`",
+    "OpenCV 4 or libjpeg-turbo development files not found (pkg-config opencv4 libturbojpeg): " +
+      "install them with `sudo apt-get install libopencv-dev libturbojpeg0-dev pkg-config`",
   );
 }
 const cxx = Deno.env.get("CXX") ?? "g++";
@@ -65,6 +65,7 @@ const args = [
   output,
   "-Wl,--as-needed",
   ...modules.map((m) => `-lopencv_${m}`),
+  "-lturbojpeg",
 ];
 const flags = `${cxx} ${args.join(" ")}`;
 let previous = "";

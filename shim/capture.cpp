@@ -19,6 +19,8 @@ struct pc_capture : pc_object {
   cv::Mat raw;         // source frame before scaling, reused
   cv::Mat background;  // test pattern backdrop, drawn once
   uint64_t count = 0;  // frames produced
+  bool passthrough = false;  // frames are the stream's own JPEG packets
+  cv::Mat packet;            // the last packet read in passthrough mode
 };
 
 namespace {
@@ -147,6 +149,57 @@ int pc_capture_read(pc_capture *cap, pc_frame *out) {
     } else {
       cv::swap(cap->raw, out->mat);
     }
+    cap->count++;
+    return PC_OK;
+  });
+}
+
+int pc_capture_source_size(pc_capture *cap, int32_t *wh) {
+  if (cap == nullptr || wh == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    if (cap->kind == PC_SOURCE_TEST) {
+      wh[0] = cap->width;
+      wh[1] = cap->height;
+    } else {
+      wh[0] = static_cast<int32_t>(cap->video.get(cv::CAP_PROP_FRAME_WIDTH));
+      wh[1] = static_cast<int32_t>(cap->video.get(cv::CAP_PROP_FRAME_HEIGHT));
+    }
+    return PC_OK;
+  });
+}
+
+int pc_capture_passthrough(pc_capture *cap) {
+  if (cap == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    if (cap->kind != PC_SOURCE_FILE && cap->kind != PC_SOURCE_URL) return 0;
+    if (cap->video.getBackendName() != "FFMPEG") return 0;
+    const int fourcc = static_cast<int>(cap->video.get(cv::CAP_PROP_FOURCC));
+    if (fourcc != cv::VideoWriter::fourcc('M', 'J', 'P', 'G')) return 0;
+    // -1 asks the FFmpeg backend for the undecoded packets.
+    if (!cap->video.set(cv::CAP_PROP_FORMAT, -1)) return 0;
+    cap->passthrough = true;
+    return 1;
+  });
+}
+
+int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
+                         uint32_t *len) {
+  if (cap == nullptr || out == nullptr || len == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    if (!cap->passthrough) {
+      cap->error = "the source is not in passthrough mode";
+      return PC_ERR;
+    }
+    if (!cap->video.read(cap->packet) || cap->packet.empty()) {
+      return PC_END;
+    }
+    const size_t size = cap->packet.total() * cap->packet.elemSize();
+    *len = static_cast<uint32_t>(size);
+    if (size > cap_bytes) {
+      cap->error = "output buffer too small";
+      return PC_ERR_SPACE;
+    }
+    std::memcpy(out, cap->packet.data, size);
     cap->count++;
     return PC_OK;
   });

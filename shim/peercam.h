@@ -33,6 +33,10 @@ extern "C" {
 #define PC_ERR_ARG -2     /* invalid argument (NULL handle, empty buffer...) */
 #define PC_ERR_SPACE -3   /* output buffer too small; needed size reported */
 
+/* Largest image the decoder accepts (edge and area, in pixels). */
+#define PC_MAX_EDGE 8192
+#define PC_MAX_PIXELS (8192L * 4320L)
+
 /* Capture source kinds (chosen by the caller from the --source spec). */
 #define PC_SOURCE_CAMERA 0   /* spec is a decimal camera index */
 #define PC_SOURCE_DEVICE 1   /* spec is a device path such as /dev/video0 */
@@ -71,6 +75,19 @@ void pc_capture_close(pc_capture *cap);
 /* Reads the next frame into out, scaled to the requested size. Returns
  * PC_OK, PC_END when the source is exhausted, or PC_ERR. */
 int pc_capture_read(pc_capture *cap, pc_frame *out);
+/* Writes the source's own frame width and height (before scaling) to
+ * wh[0], wh[1]; 0 when unknown. */
+int pc_capture_source_size(pc_capture *cap, int32_t *wh);
+/* Switches a file or URL source whose frames are stored as JPEG (MJPEG) to
+ * passthrough: pc_capture_read_jpeg then hands out each frame's JPEG bytes
+ * as stored, with no decode and re-encode. Returns 1 when switched, 0 when
+ * the source is not MJPEG (nothing changes), or PC_ERR. */
+int pc_capture_passthrough(pc_capture *cap);
+/* Reads the next frame's JPEG bytes (passthrough mode) into out (cap
+ * bytes), storing the size in *len. PC_END at the end of the source;
+ * PC_ERR_SPACE with the size needed in *len (the frame is then skipped). */
+int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
+                         uint32_t *len);
 /* Seeks a file source back to its first frame. */
 int pc_capture_rewind(pc_capture *cap);
 const char *pc_capture_error(const pc_capture *cap);
@@ -87,7 +104,8 @@ const char *pc_encoder_error(const pc_encoder *enc);
 /* --- JPEG decoder ------------------------------------------------------ */
 pc_decoder *pc_decoder_new(void);
 void pc_decoder_free(pc_decoder *dec);
-/* Decodes len bytes of JPEG into out (reusing its pixel buffer). */
+/* Decodes len bytes of JPEG into out (reusing its pixel buffer). Corrupt or
+ * truncated data is an error, as is an image over PC_MAX_EDGE/PC_MAX_PIXELS. */
 int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len, pc_frame *out);
 const char *pc_decoder_error(const pc_decoder *dec);
 

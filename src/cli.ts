@@ -34,6 +34,12 @@ export interface Options {
   fps: number;
   /** JPEG quality 1..100 (`--quality`). */
   quality: number;
+  /**
+   * Whether a source stored as JPEG (an MJPEG file or stream) at exactly the
+   * frame size may be sent as it is, without decoding and re-encoding: true
+   * unless `--quality` was given.
+   */
+  passthrough: boolean;
   /** Whether to open a window (false with `--no-window`). */
   window: boolean;
   /** Satisfied after decoding this many frames (`--frames`). */
@@ -167,6 +173,7 @@ export function parseCommandLine(
     quality: v.quality === undefined
       ? DEFAULTS.quality
       : parseNumber("--quality", v.quality, 1, 100, true),
+    passthrough: v.quality === undefined,
     window: !v["no-window"],
     frames: v.frames === undefined
       ? undefined

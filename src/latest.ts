@@ -27,6 +27,7 @@ export class Latest<T> {
   #slot: T | undefined;
   #waiter: ((item: T | undefined) => void) | undefined;
   #closed = false;
+  #idle: Array<() => void> = [];
   /** Items replaced before the consumer took them. */
   dropped = 0;
 
@@ -95,11 +96,37 @@ export class Latest<T> {
     if (this.#slot !== undefined) {
       const item = this.#slot;
       this.#slot = undefined;
+      this.#wakeIdle();
       return Promise.resolve(item);
     }
     if (this.#closed) return Promise.resolve(undefined);
     if (this.#waiter) return Promise.reject(new Error("Cannot take: already waiting"));
     return new Promise((resolve) => this.#waiter = resolve);
+  }
+
+  /**
+   * Waits until the slot is empty: the consumer has taken the last item (or
+   * the mailbox closed). Lets a producer make items on demand.
+   *
+   * @param maxWaitMs Resolve anyway after this long, so the producer can
+   * replace an item that waited too long.
+   */
+  idle(maxWaitMs = Infinity): Promise<void> {
+    if (this.#slot === undefined || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(maxWaitMs) ? setTimeout(done, maxWaitMs) : undefined;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#idle.push(done);
+    });
+  }
+
+  #wakeIdle(): void {
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Wakes a waiting consumer with undefined; later publishes are discarded. */
@@ -110,5 +137,6 @@ export class Latest<T> {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.(undefined);
+    this.#wakeIdle();
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Link } from "./connect.ts";
 import { HEADER_SIZE } from "./protocol.ts";
 
 /** One encoded frame in a reusable buffer. */
@@ -19,6 +20,8 @@ export class Packet {
   seq = 0;
   /** Capture time, ms since the Unix epoch (sender's clock). */
   timestamp = 0;
+  /** The connection a received frame came on (to acknowledge it there). */
+  from: Link | undefined = undefined;
 
   /** @param capacity Initial payload capacity in bytes. */
   constructor(capacity: number) {

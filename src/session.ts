@@ -48,6 +48,9 @@ import type { Reporter } from "./terminal.ts";
 /** Frames sent but not yet acknowledged before the sender waits. */
 export const MAX_IN_FLIGHT = 3;
 
+/** How long a captured frame may wait for the sender before a fresher one replaces it. */
+const MIN_STALE_MS = 20;
+
 /** How long the goodbye and the peer's close may take when a call ends. */
 export const CLOSE_TIMEOUT_MS = 1500;
 
@@ -84,6 +87,7 @@ export class Session {
   #ended = new Promise<void>((resolve) => this.#settle = resolve);
 
   #capture?: Capture;
+  #passthrough = false;
   #captured?: Frame;
   #encoder?: JpegEncoder;
   #decoder?: JpegDecoder;
@@ -189,6 +193,17 @@ export class Session {
     }
     this.#captured = new Frame();
     this.#encoder = new JpegEncoder();
+    const [width, height] = this.#capture.sourceSize();
+    if (
+      this.#o.passthrough && width === this.#o.width && height === this.#o.height &&
+      this.#capture.enablePassthrough()
+    ) {
+      this.#passthrough = true;
+      this.#out.status(
+        "The source is stored as JPEG at the frame size: sending its frames as they are " +
+          "(give --quality to re-encode)",
+      );
+    }
   }
 
   #startDurationTimer(): void {
@@ -354,13 +369,23 @@ export class Session {
     const interval = o.fps > 0 ? 1000 / o.fps : 0;
     let next = performance.now();
     let emptyRuns = 0;
+    // A file or the test pattern can wait until the sender wants a frame (a
+    // live source is read continuously); but a frame left waiting behind a
+    // slow link is replaced after a frame interval, so none goes out stale.
+    const onDemand = o.source.kind === "file" || o.source.kind === "test";
+    const staleAfter = Math.max(interval, MIN_STALE_MS);
     while (!signal.aborted) {
+      if (onDemand) await box.idle(staleAfter);
       if (interval > 0) {
         const wait = next - performance.now();
         if (wait > 0) await delay(wait, signal);
         // Pace from the schedule, but never try to catch up a backlog.
         next = Math.max(next + interval, performance.now() - interval);
         if (signal.aborted) return;
+      }
+      if (this.#passthrough) {
+        await this.#readJpeg(capture, box);
+        continue;
       }
       if (await capture.read(frame) === "end") {
         if (o.source.kind === "file" && emptyRuns++ === 0) {
@@ -396,6 +421,35 @@ export class Session {
       box.publish(packet);
       this.#stats.droppedSending = box.dropped;
     }
+  }
+
+  // Passthrough: the source's own JPEG bytes go straight into the packet.
+  async #readJpeg(capture: Capture, box: Latest<Packet>): Promise<void> {
+    const packet = box.acquire();
+    let result;
+    try {
+      result = await capture.readJpeg(packet.payload);
+    } catch (error) {
+      box.release(packet);
+      throw error;
+    }
+    if (result.kind !== "frame") {
+      box.release(packet);
+      if (result.kind === "end") {
+        await capture.rewind(); // loop a video file
+      } else if (result.needed > MAX_FRAME_PAYLOAD) {
+        throw new CallError(
+          `The source has a ${result.needed}-byte frame, over the ${MAX_FRAME_PAYLOAD}-byte limit`,
+        );
+      } else {
+        packet.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
+      }
+      return;
+    }
+    packet.length = result.length;
+    packet.timestamp = now();
+    box.publish(packet);
+    this.#stats.droppedSending = box.dropped;
   }
 
   async #sendLoop(): Promise<void> {
@@ -440,19 +494,6 @@ export class Session {
     const box = this.#recvBox;
     const stats = this.#stats;
     const bye = new Uint8Array(MAX_BYE_PAYLOAD);
-    let ackPending = false;
-    let ackSeq = 0;
-    const sendAck = (): void => {
-      // One acknowledgement in flight at a time, always for the newest frame,
-      // so a peer that stops reading cannot make acknowledgements pile up.
-      if (ackPending) return;
-      ackPending = true;
-      const seq = ackSeq;
-      link.writer.writeEmpty(MessageType.ACK, seq).then(() => {
-        ackPending = false;
-        if (ackSeq !== seq) sendAck();
-      }, () => {});
-    };
     while (true) {
       let header;
       try {
@@ -484,12 +525,9 @@ export class Session {
             }
             stats.framesReceived++;
             stats.bytesReceived += HEADER_SIZE + header.length;
+            packet.from = link;
             box.publish(packet);
             stats.droppedReceiving = box.dropped;
-            if (this.#end === undefined) {
-              ackSeq = packet.seq;
-              sendAck();
-            }
             break;
           }
           case MessageType.ACK:
@@ -511,6 +549,23 @@ export class Session {
         return;
       }
     }
+  }
+
+  // One acknowledgement in flight per link, always for the newest frame
+  // taken, so a peer that stops reading cannot make them pile up.
+  #acks = new Map<Link, { writing: boolean; seq: number }>();
+
+  #ack(link: Link, seq: number): void {
+    let state = this.#acks.get(link);
+    if (!state) this.#acks.set(link, state = { writing: false, seq });
+    state.seq = seq;
+    if (state.writing || this.#end !== undefined) return;
+    state.writing = true;
+    const written = seq;
+    link.writer.writeEmpty(MessageType.ACK, written).then(() => {
+      state.writing = false;
+      if (state.seq !== written) this.#ack(link, state.seq);
+    }, () => {});
   }
 
   #onBye(reason: number, text: Uint8Array): void {
@@ -536,6 +591,10 @@ export class Session {
     while (true) {
       const packet = await box.take();
       if (packet === undefined) return;
+      // Acknowledge on take, not on arrival: the sender then sends about as
+      // fast as frames are shown, so neither side works on frames that would
+      // only be dropped.
+      if (packet.from) this.#ack(packet.from, packet.seq);
       const timestamp = packet.timestamp;
       try {
         await decoder.decode(packet.payload, frame, packet.length);

@@ -20,6 +20,7 @@ Deno.test("parseCommandLine() applies the documented defaults", () => {
   assertEquals([o.width, o.height, o.fps, o.quality], [640, 480, DEFAULTS.fps, DEFAULTS.quality]);
   assertEquals([o.window, o.frames, o.duration, o.stats], [true, undefined, undefined, undefined]);
   assertEquals(o.name, "ann@box");
+  assertEquals(o.passthrough, true);
 });
 
 Deno.test("parseCommandLine() reads every flag, long and short", () => {
@@ -51,6 +52,7 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
   assertEquals(o.source, { kind: "test", spec: "" });
   assertEquals([o.width, o.height, o.fps, o.quality], [1280, 720, 0, 55]);
   assertEquals([o.window, o.frames, o.duration, o.stats, o.name], [false, 150, 2.5, "json", "Bob"]);
+  assertEquals(o.passthrough, false, "--quality asks for re-encoding");
   assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, {
     hostname: "fe80::1",
     port: 80,

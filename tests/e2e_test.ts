@@ -9,7 +9,7 @@ import { HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { Peer, runPeer } from "./_peer.ts";
-import { freePort } from "./_tools.ts";
+import { freePort, makeClip } from "./_tools.ts";
 
 const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240"];
 
@@ -296,4 +296,34 @@ Deno.test("a sender never queues frames behind a peer that does not keep up", as
     await writer.writeBye(0);
   }, ["--fps", "30"]);
   assertEquals(r.code, 0, r.stderr);
+});
+
+Deno.test("an MJPEG file at the frame size is sent as it is; --quality re-encodes it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clip = `${dir}/clip.avi`;
+    await makeClip(clip, 320, 240, 20);
+    for (const quality of [[], ["--quality", "50"]]) {
+      const port = freePort();
+      const [a, b] = await twoPeers(
+        [
+          "--listen",
+          `127.0.0.1:${port}`,
+          ...HEADLESS,
+          "--source",
+          "none",
+          "--frames",
+          "40",
+          "--stats",
+          "json",
+        ],
+        ["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--source", clip, ...quality],
+      );
+      assertEquals(await Promise.all([a.exit(), b.exit()]), [0, 0], `${a.stderr}\n${b.stderr}`);
+      assertGoodCall(a.summary(), 40, "receiver");
+      assertEquals(/sending its frames as they are/.test(b.stderr), quality.length === 0, b.stderr);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -181,3 +181,34 @@ Deno.test("a handle refuses a second call while one is in flight, and close() wa
   assertEquals(await first, "frame");
   assert(cap.closed);
 });
+
+Deno.test("Capture passes an MJPEG file's own JPEG frames through, undecoded", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clip = `${dir}/clip.avi`;
+    await makeClip(clip, 320, 240, 5);
+    using cap = await Capture.open({ kind: "file", spec: clip, width: 320, height: 240, fps: 0 });
+    assertEquals(cap.sourceSize(), [320, 240]);
+    assert(cap.enablePassthrough());
+    const buf = new Uint8Array(1 << 20);
+    using dec = new JpegDecoder();
+    using out = new Frame();
+    let frames = 0;
+    for (let r; (r = await cap.readJpeg(buf)).kind === "frame"; frames++) {
+      assertEquals([buf[0], buf[1]], [0xff, 0xd8]);
+      await dec.decode(buf, out, r.length);
+      assertEquals([out.width, out.height], [320, 240]);
+    }
+    assertEquals(frames, 5);
+    const small = await (async () => {
+      await cap.rewind();
+      return await cap.readJpeg(new Uint8Array(16));
+    })();
+    assert(small.kind === "space" && small.needed > 16);
+    using test = await Capture.open({ kind: "test", spec: "", width: 64, height: 48, fps: 0 });
+    assertEquals(test.enablePassthrough(), false);
+    await assertRejects(() => test.readJpeg(buf), ShimError, "not in passthrough mode");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -53,3 +53,19 @@ Deno.test("Latest.close() wakes the consumer with undefined and recycles later i
   box.acquire();
   assertThrows(() => box.acquire(), Error, "all are in use");
 });
+
+Deno.test("Latest.idle() resolves when the consumer takes the item, or after maxWaitMs", async () => {
+  const box = new Latest([1, 2, 3]);
+  await box.idle(); // empty: at once
+  box.publish(box.acquire());
+  let idle = false;
+  const waiting = box.idle().then(() => idle = true);
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(idle, false);
+  box.release((await box.take())!);
+  await waiting;
+  box.publish(box.acquire());
+  const t = performance.now();
+  await box.idle(30);
+  assert(performance.now() - t >= 25, "waited for the timeout");
+});
