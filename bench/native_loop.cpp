@@ -3,7 +3,12 @@
 // in one C++ loop with no network and no JavaScript.
 //
 //   native_loop opencv CLIP QUALITY FRAMES   OpenCV directly: read, imencode, imdecode
-//   native_loop shim   CLIP QUALITY FRAMES   the same calls peercam makes, through libpeercam
+//   native_loop shim   CLIP QUALITY FRAMES   the same calls peercam makes, through libpeercam:
+//                                            read (decode to BGR), encode, decode
+//   native_loop transcode CLIP QUALITY FRAMES  libpeercam for an MJPEG source re-encoded at
+//                                            QUALITY: read JPEG, re-encode in YUV, decode
+//   native_loop passthrough CLIP 0 FRAMES    libpeercam for an MJPEG source sent as stored:
+//                                            read JPEG, decode
 //
 // Prints one JSON object: frames, and mean milliseconds per stage.
 #include <chrono>
@@ -58,6 +63,43 @@ int main(int argc, char **argv) {
       bytes += buf.size();
       done++;
     }
+  } else if (mode == "transcode" || mode == "passthrough") {
+    char err[256];
+    pc_capture *cap = pc_capture_open(PC_SOURCE_FILE, clip, 0, 0, 0, err, sizeof err);
+    if (cap == nullptr) return std::fprintf(stderr, "cannot open %s: %s\n", clip, err), 1;
+    if (pc_capture_passthrough(cap) != 1) return std::fprintf(stderr, "not MJPEG\n"), 1;
+    pc_frame *decoded = pc_frame_new();
+    pc_encoder *enc = pc_encoder_new();
+    pc_decoder *dec = pc_decoder_new();
+    std::vector<uint8_t> raw(16 << 20), buf(16 << 20);
+    uint32_t raw_len = 0, len = 0;
+    while (done < frames) {
+      auto t0 = Clock::now();
+      if (pc_capture_read_jpeg(cap, raw.data(), raw.size(), &raw_len) != PC_OK) {
+        pc_capture_rewind(cap);
+        continue;
+      }
+      auto t1 = Clock::now();
+      const uint8_t *jpeg = raw.data();
+      len = raw_len;
+      if (mode == "transcode") {
+        if (pc_encode_jpeg(enc, raw.data(), raw_len, quality, buf.data(), buf.size(), &len) !=
+            PC_OK) {
+          return std::fprintf(stderr, "%s\n", pc_encoder_error(enc)), 1;
+        }
+        jpeg = buf.data();
+      }
+      auto t2 = Clock::now();
+      if (pc_decode(dec, jpeg, len, decoded) != PC_OK) return 1;
+      auto t3 = Clock::now();
+      read_ms += ms(t0, t1), encode_ms += ms(t1, t2), decode_ms += ms(t2, t3);
+      bytes += len;
+      done++;
+    }
+    pc_decoder_free(dec);
+    pc_encoder_free(enc);
+    pc_frame_free(decoded);
+    pc_capture_close(cap);
   } else if (mode == "shim") {
     char err[256];
     pc_capture *cap = pc_capture_open(PC_SOURCE_FILE, clip, 0, 0, 0, err, sizeof err);

@@ -49,6 +49,48 @@ export class JpegEncoder extends NativeObject {
       return { ok: true, length: len[0]! };
     });
   }
+
+  /**
+   * Re-encodes a JPEG image at `quality` without converting it to BGR (it
+   * is decoded to YUV planes and compressed again), for JPEG sources.
+   *
+   * @param jpeg The source image; must not change until the promise settles.
+   * @param length How many bytes of `jpeg` to read.
+   * @param quality JPEG quality, 1 to 100.
+   * @param out Where the new JPEG bytes go.
+   * @returns The encoded length, or, when `out` is too small, the size needed.
+   * @throws {ShimError} When the source image cannot be decoded or encoding fails.
+   */
+  encodeJpeg(
+    jpeg: Uint8Array<ArrayBuffer>,
+    length: number,
+    quality: number,
+    out: Uint8Array<ArrayBuffer>,
+  ): Promise<EncodeResult> {
+    return this.exclusive(async (ptr) => {
+      if (length <= 0 || length > jpeg.length) {
+        throw new ShimError(`Cannot re-encode frame: invalid length ${length}`, Status.ERR_ARG);
+      }
+      const len = this.#len;
+      const code = await loadShim().pc_encode_jpeg(
+        ptr,
+        jpeg,
+        length,
+        quality,
+        out,
+        out.length,
+        len,
+      );
+      if (code === Status.ERR_SPACE) return { ok: false, needed: len[0]! };
+      if (code !== Status.OK) {
+        throw new ShimError(
+          `Cannot re-encode frame: ${readCString(loadShim().pc_encoder_error(ptr))}`,
+          code,
+        );
+      }
+      return { ok: true, length: len[0]! };
+    });
+  }
 }
 
 /** Decodes JPEG images into frames. One `decode()` at a time. */

@@ -64,6 +64,13 @@ export const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  // int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
+  //     int quality, uint8_t *out, uint32_t cap, uint32_t *len)
+  pc_encode_jpeg: {
+    parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   // const char *pc_encoder_error(const pc_encoder *enc)
   pc_encoder_error: { parameters: ["pointer"], result: "pointer" },
 

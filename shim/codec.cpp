@@ -2,6 +2,7 @@
 // between BGR frames and caller buffers (about twice as fast as OpenCV's
 // imdecode here, see docs/PERFORMANCE.md). Handles and buffers are reused.
 #include <new>
+#include <vector>
 
 #include <turbojpeg.h>
 
@@ -11,11 +12,41 @@ struct pc_encoder : pc_object {
   tjhandle tj = nullptr;
   unsigned char *buf = nullptr;  // tjAlloc'd, sized for the largest frame yet
   unsigned long size = 0;
+  tjhandle untj = nullptr;          // for pc_encode_jpeg: decompresses to YUV
+  std::vector<unsigned char> yuv;   // planar YUV of the last transcoded frame
   ~pc_encoder() {
     if (buf != nullptr) tjFree(buf);
     if (tj != nullptr) tjDestroy(tj);
+    if (untj != nullptr) tjDestroy(untj);
   }
 };
+
+namespace {
+
+// Makes room in the encoder's own output buffer for a w x h image.
+bool reserve_output(pc_encoder *enc, int w, int h, int subsamp) {
+  const unsigned long bound = tjBufSize(w, h, subsamp);
+  if (enc->size >= bound) return true;
+  if (enc->buf != nullptr) tjFree(enc->buf);
+  enc->buf = tjAlloc(static_cast<int>(bound));
+  enc->size = enc->buf == nullptr ? 0 : bound;
+  if (enc->buf == nullptr) enc->error = "out of memory";
+  return enc->buf != nullptr;
+}
+
+// Copies the encoder's output to the caller's buffer.
+int deliver(pc_encoder *enc, unsigned long size, uint8_t *out, uint32_t cap,
+            uint32_t *len) {
+  *len = static_cast<uint32_t>(size);
+  if (size > cap) {
+    enc->error = "output buffer too small";
+    return PC_ERR_SPACE;
+  }
+  std::memcpy(out, enc->buf, size);
+  return PC_OK;
+}
+
+}  // namespace
 
 struct pc_decoder : pc_object {
   tjhandle tj = nullptr;
@@ -53,16 +84,7 @@ int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality, uint8_t *out,
   return pc_guard(enc, [&]() {
     // Compress into our own buffer, grown once to the worst case for this
     // size, so the library never reallocates in the frame loop.
-    const unsigned long bound = tjBufSize(m.cols, m.rows, TJSAMP_420);
-    if (enc->size < bound) {
-      if (enc->buf != nullptr) tjFree(enc->buf);
-      enc->buf = tjAlloc(static_cast<int>(bound));
-      enc->size = enc->buf == nullptr ? 0 : bound;
-      if (enc->buf == nullptr) {
-        enc->error = "out of memory";
-        return PC_ERR;
-      }
-    }
+    if (!reserve_output(enc, m.cols, m.rows, TJSAMP_420)) return PC_ERR;
     unsigned long size = enc->size;
     if (tjCompress2(enc->tj, m.data, m.cols, static_cast<int>(m.step), m.rows,
                     TJPF_BGR, &enc->buf, &size, TJSAMP_420, quality,
@@ -70,13 +92,51 @@ int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality, uint8_t *out,
       enc->error = tjGetErrorStr2(enc->tj);
       return PC_ERR;
     }
-    *len = static_cast<uint32_t>(size);
-    if (size > cap) {
-      enc->error = "output buffer too small";
-      return PC_ERR_SPACE;
+    return deliver(enc, size, out, cap, len);
+  });
+}
+
+int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
+                   int quality, uint8_t *out, uint32_t cap, uint32_t *len) {
+  if (enc == nullptr) return PC_ERR_ARG;
+  if (jpeg == nullptr || jpeg_len == 0 || out == nullptr || len == nullptr ||
+      quality < 1 || quality > 100) {
+    enc->error = "invalid argument";
+    return PC_ERR_ARG;
+  }
+  return pc_guard(enc, [&]() {
+    if (enc->untj == nullptr && (enc->untj = tjInitDecompress()) == nullptr) {
+      enc->error = "cannot create a JPEG decoder";
+      return PC_ERR;
     }
-    std::memcpy(out, enc->buf, size);
-    return PC_OK;
+    int w = 0, h = 0, subsamp = 0, colorspace = 0;
+    if (tjDecompressHeader3(enc->untj, jpeg, jpeg_len, &w, &h, &subsamp,
+                            &colorspace) != 0 ||
+        w <= 0 || h <= 0 || w > PC_MAX_EDGE || h > PC_MAX_EDGE ||
+        static_cast<long>(w) * h > PC_MAX_PIXELS) {
+      enc->error = "the source frame is not a JPEG image peercam can read";
+      return PC_ERR;
+    }
+    // Stay in YUV: decode to planes and compress them again, with no colour
+    // conversion either way (as GStreamer's jpegdec ! jpegenc does).
+    const unsigned long planes = tjBufSizeYUV2(w, 1, h, subsamp);
+    if (enc->yuv.size() < planes) enc->yuv.resize(planes);
+    if (tjDecompressToYUV2(enc->untj, jpeg, jpeg_len, enc->yuv.data(), w, 1,
+                           h, TJFLAG_STOPONWARNING | TJFLAG_FASTDCT) != 0) {
+      enc->error = std::string("cannot decode the source frame: ") +
+                   tjGetErrorStr2(enc->untj);
+      tjDestroy(enc->untj);  // may be unusable after an aborted decode
+      enc->untj = nullptr;
+      return PC_ERR;
+    }
+    if (!reserve_output(enc, w, h, subsamp)) return PC_ERR;
+    unsigned long size = enc->size;
+    if (tjCompressFromYUV(enc->tj, enc->yuv.data(), w, 1, h, subsamp,
+                          &enc->buf, &size, quality, TJFLAG_NOREALLOC) != 0) {
+      enc->error = tjGetErrorStr2(enc->tj);
+      return PC_ERR;
+    }
+    return deliver(enc, size, out, cap, len);
   });
 }
 
@@ -124,7 +184,7 @@ int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len,
     // never shown.
     if (tjDecompress2(dec->tj, data, len, out->mat.data, w,
                       static_cast<int>(out->mat.step), h, TJPF_BGR,
-                      TJFLAG_STOPONWARNING) != 0) {
+                      TJFLAG_STOPONWARNING | TJFLAG_FASTUPSAMPLE | TJFLAG_FASTDCT) != 0) {
       dec->error = std::string("not a decodable JPEG image: ") +
                    tjGetErrorStr2(dec->tj);
       return PC_ERR;

@@ -99,6 +99,10 @@ void pc_encoder_free(pc_encoder *enc);
  * size in *len. On PC_ERR_SPACE *len holds the size needed. */
 int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality, uint8_t *out,
               uint32_t cap, uint32_t *len);
+/* Re-encodes a JPEG image at another quality without converting it to BGR
+ * (decodes to YUV planes, compresses them again); for JPEG sources. */
+int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
+                   int quality, uint8_t *out, uint32_t cap, uint32_t *len);
 const char *pc_encoder_error(const pc_encoder *enc);
 
 /* --- JPEG decoder ------------------------------------------------------ */

@@ -16,7 +16,15 @@
  * @module
  */
 
-import { Capture, Frame, JpegDecoder, JpegEncoder, ShimError, Window } from "../ffi/mod.ts";
+import {
+  Capture,
+  type EncodeResult,
+  Frame,
+  JpegDecoder,
+  JpegEncoder,
+  ShimError,
+  Window,
+} from "../ffi/mod.ts";
 import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
 import {
@@ -87,7 +95,9 @@ export class Session {
   #ended = new Promise<void>((resolve) => this.#settle = resolve);
 
   #capture?: Capture;
-  #passthrough = false;
+  /** How frames become JPEG: see {@linkcode Session.#grab}. */
+  #sourceMode: "encode" | "passthrough" | "transcode" = "encode";
+  #sourceJpeg = new Packet(256 * 1024);
   #captured?: Frame;
   #encoder?: JpegEncoder;
   #decoder?: JpegDecoder;
@@ -195,13 +205,15 @@ export class Session {
     this.#encoder = new JpegEncoder();
     const [width, height] = this.#capture.sourceSize();
     if (
-      this.#o.passthrough && width === this.#o.width && height === this.#o.height &&
-      this.#capture.enablePassthrough()
+      width === this.#o.width && height === this.#o.height && this.#capture.enablePassthrough()
     ) {
-      this.#passthrough = true;
+      this.#sourceMode = this.#o.passthrough ? "passthrough" : "transcode";
       this.#out.status(
-        "The source is stored as JPEG at the frame size: sending its frames as they are " +
-          "(give --quality to re-encode)",
+        this.#o.passthrough
+          ? "The source is stored as JPEG at the frame size: sending its frames as they are " +
+            "(give --quality to re-encode)"
+          : `The source is stored as JPEG at the frame size: re-encoding it at quality ` +
+            `${this.#o.quality} without decoding to BGR`,
       );
     }
   }
@@ -363,7 +375,7 @@ export class Session {
 
   async #captureLoop(): Promise<void> {
     const o = this.#o;
-    const capture = this.#capture!, frame = this.#captured!, encoder = this.#encoder!;
+    const capture = this.#capture!;
     const box = this.#sendBox;
     const signal = this.#abort.signal;
     const interval = o.fps > 0 ? 1000 / o.fps : 0;
@@ -383,11 +395,16 @@ export class Session {
         next = Math.max(next + interval, performance.now() - interval);
         if (signal.aborted) return;
       }
-      if (this.#passthrough) {
-        await this.#readJpeg(capture, box);
-        continue;
+      const packet = box.acquire();
+      let got: "frame" | "end";
+      try {
+        got = await this.#grab(packet);
+      } catch (error) {
+        box.release(packet);
+        throw error;
       }
-      if (await capture.read(frame) === "end") {
+      if (got === "end") {
+        box.release(packet);
         if (o.source.kind === "file" && emptyRuns++ === 0) {
           await capture.rewind(); // loop a video file
           continue;
@@ -397,59 +414,52 @@ export class Session {
         return;
       }
       emptyRuns = 0;
-      const timestamp = now();
-      const packet = box.acquire();
-      try {
-        let result = await encoder.encode(frame, o.quality, packet.payload);
-        if (!result.ok) {
-          if (result.needed > MAX_FRAME_PAYLOAD) {
-            throw new CallError(
-              `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
-                "limit: lower --quality or --size",
-            );
-          }
-          packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
-          result = await encoder.encode(frame, o.quality, packet.payload);
-          if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
-        }
-        packet.length = result.length;
-        packet.timestamp = timestamp;
-      } catch (error) {
-        box.release(packet);
-        throw error;
-      }
       box.publish(packet);
       this.#stats.droppedSending = box.dropped;
     }
   }
 
-  // Passthrough: the source's own JPEG bytes go straight into the packet.
-  async #readJpeg(capture: Capture, box: Latest<Packet>): Promise<void> {
-    const packet = box.acquire();
-    let result;
-    try {
-      result = await capture.readJpeg(packet.payload);
-    } catch (error) {
-      box.release(packet);
-      throw error;
+  // Fills `packet` with the next frame as JPEG, the cheapest way the source
+  // allows: its own JPEG bytes, those bytes re-encoded without leaving YUV,
+  // or a BGR frame encoded.
+  async #grab(packet: Packet): Promise<"frame" | "end"> {
+    const quality = this.#o.quality;
+    const encoder = this.#encoder!;
+    if (this.#sourceMode === "encode") {
+      const frame = this.#captured!;
+      if (await this.#capture!.read(frame) === "end") return "end";
+      packet.timestamp = now();
+      packet.length = await fit(packet, (out) => encoder.encode(frame, quality, out));
+      return "frame";
     }
-    if (result.kind !== "frame") {
-      box.release(packet);
-      if (result.kind === "end") {
-        await capture.rewind(); // loop a video file
-      } else if (result.needed > MAX_FRAME_PAYLOAD) {
+    const source = this.#sourceMode === "passthrough" ? packet : this.#sourceJpeg;
+    if (!await this.#readJpeg(source)) return "end";
+    packet.timestamp = now();
+    if (source !== packet) {
+      packet.length = await fit(
+        packet,
+        (out) => encoder.encodeJpeg(source.payload, source.length, quality, out),
+      );
+    }
+    return "frame";
+  }
+
+  // Reads the source's next JPEG frame into `into`; false at the end.
+  async #readJpeg(into: Packet): Promise<boolean> {
+    while (true) {
+      const result = await this.#capture!.readJpeg(into.payload);
+      if (result.kind === "end") return false;
+      if (result.kind === "frame") {
+        into.length = result.length;
+        return true;
+      }
+      if (result.needed > MAX_FRAME_PAYLOAD) {
         throw new CallError(
           `The source has a ${result.needed}-byte frame, over the ${MAX_FRAME_PAYLOAD}-byte limit`,
         );
-      } else {
-        packet.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
       }
-      return;
+      into.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
     }
-    packet.length = result.length;
-    packet.timestamp = now();
-    box.publish(packet);
-    this.#stats.droppedSending = box.dropped;
   }
 
   async #sendLoop(): Promise<void> {
@@ -741,6 +751,26 @@ export class Session {
       }));
     }
   }
+}
+
+// Runs an encode into `packet`, growing the packet once if it is too small.
+async function fit(
+  packet: Packet,
+  encode: (out: Uint8Array<ArrayBuffer>) => Promise<EncodeResult>,
+): Promise<number> {
+  let result = await encode(packet.payload);
+  if (!result.ok) {
+    if (result.needed > MAX_FRAME_PAYLOAD) {
+      throw new CallError(
+        `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
+          "limit: lower --quality or --size",
+      );
+    }
+    packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
+    result = await encode(packet.payload);
+    if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
+  }
+  return result.length;
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {

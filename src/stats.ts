@@ -109,6 +109,8 @@ export interface StatsLine {
   decode_errors: number;
   latency_ms_p50: number | null;
   latency_ms_p95: number | null;
+  /** This process's resident memory now (null where unknown). */
+  rss_mb: number | null;
 }
 
 /** The final `--stats json` object. */
@@ -128,8 +130,13 @@ export interface StatsSummary {
   bytes_received: number;
   latency_ms_p50: number | null;
   latency_ms_p95: number | null;
+  latency_ms_p99: number | null;
   frame_width: number;
   frame_height: number;
+  /** CPU time this process used, user plus system (null where unknown). */
+  cpu_s: number | null;
+  /** This process's peak resident memory (null where unknown). */
+  rss_peak_mb: number | null;
 }
 
 /**
@@ -173,6 +180,7 @@ export class RateMeter {
       decode_errors: s.decodeErrors,
       latency_ms_p50: s.recentLatency.percentile(0.5),
       latency_ms_p95: s.recentLatency.percentile(0.95),
+      rss_mb: processUsage().rssMb,
     };
     s.recentLatency.reset();
     this.#last = {
@@ -198,6 +206,7 @@ export function summarize(
   stats: CallStats,
   info: { peer: string | null; end: string; durationMs: number },
 ): StatsSummary {
+  const usage = processUsage();
   return {
     type: "summary",
     peer: info.peer,
@@ -214,9 +223,46 @@ export function summarize(
     bytes_received: stats.bytesReceived,
     latency_ms_p50: stats.latency.percentile(0.5),
     latency_ms_p95: stats.latency.percentile(0.95),
+    latency_ms_p99: stats.latency.percentile(0.99),
     frame_width: stats.frameWidth,
     frame_height: stats.frameHeight,
+    cpu_s: usage.cpuS,
+    rss_peak_mb: usage.rssPeakMb,
   };
+}
+
+/** This process's resource use, read from Linux's /proc (nulls elsewhere). */
+export interface ProcessUsage {
+  /** User plus system CPU seconds. */
+  cpuS: number | null;
+  /** Resident memory now, MiB. */
+  rssMb: number | null;
+  /** Peak resident memory, MiB. */
+  rssPeakMb: number | null;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux ABI
+
+/**
+ * Reads this process's CPU time and memory from /proc/self.
+ *
+ * @returns The figures, or nulls where /proc is not readable.
+ */
+export function processUsage(): ProcessUsage {
+  const usage: ProcessUsage = { cpuS: null, rssMb: null, rssPeakMb: null };
+  try {
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    usage.cpuS = round((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1]);
+    usage.rssMb = round(kb("VmRSS") / 1024) || null;
+    usage.rssPeakMb = round(kb("VmHWM") / 1024) || null;
+  } catch {
+    // Not Linux, or no read permission: leave the nulls.
+  }
+  return usage;
 }
 
 /**
