@@ -24,6 +24,12 @@
  *
  * CPU per frame counts both processes, start-up included, for every tool.
  *
+ * With `--pin`, every sender runs on CPU 0 and every receiver on CPU 1
+ * (`taskset`), peercam and GStreamer alike. On virtual machines a thread
+ * handoff between CPUs costs tens of microseconds, and peercam hands each
+ * frame to a worker thread (nonblocking FFI) once or twice; see
+ * docs/PERFORMANCE.md.
+ *
  * @module
  */
 
@@ -42,6 +48,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     source: { type: "string", default: FOOTAGE },
     "paced-seconds": { type: "string", default: "10" },
+    pin: { type: "boolean", default: false },
   },
 });
 const sizes = values.sizes.split(",").map((s) => s.split("x").map(Number) as [number, number]);
@@ -134,9 +141,21 @@ function freePort(): number {
   return port;
 }
 
-function peercam(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "--no-window", "--stats", "json", ...args],
+const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] =>
+  values.pin ? ["taskset", ["-c", String(cpu), cmd, ...args]] : [cmd, args];
+
+function peercam(cpu: number, args: string[]): Deno.ChildProcess {
+  const [cmd, all] = pinned(cpu, Deno.execPath(), [
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "--no-window",
+    "--stats",
+    "json",
+    ...args,
+  ]);
+  return new Deno.Command(cmd, {
+    args: all,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -157,7 +176,7 @@ async function summaryOf(
 
 async function peercamMax(clip: string, w: number, h: number, reencode: boolean): Promise<Result> {
   const port = freePort();
-  const receiver = peercam([
+  const receiver = peercam(1, [
     "--listen",
     `127.0.0.1:${port}`,
     "--source",
@@ -166,7 +185,7 @@ async function peercamMax(clip: string, w: number, h: number, reencode: boolean)
     String(frames),
   ]);
   await new Promise((r) => setTimeout(r, 300));
-  const sender = peercam([
+  const sender = peercam(0, [
     "--peer",
     `127.0.0.1:${port}`,
     "--source",
@@ -209,9 +228,9 @@ async function peercamPaced(
     "--frames",
     n,
   ];
-  const a = peercam(["--listen", `127.0.0.1:${port}`, ...common]);
+  const a = peercam(1, ["--listen", `127.0.0.1:${port}`, ...common]);
   await new Promise((r) => setTimeout(r, 300));
-  const b = peercam(["--peer", `127.0.0.1:${port}`, ...common]);
+  const b = peercam(0, ["--peer", `127.0.0.1:${port}`, ...common]);
   const [ra, rb] = await Promise.all([summaryOf(a), summaryOf(b)]);
   // Memory over the call, from the per-second lines: first full second vs last.
   const rss = (lines: unknown[]) =>
@@ -231,9 +250,10 @@ async function peercamPaced(
   };
 }
 
-function timed(cmd: string, args: string[], timeFile: string): Deno.ChildProcess {
+function timed(cpu: number, cmd: string, args: string[], timeFile: string): Deno.ChildProcess {
+  const [c, a] = pinned(cpu, cmd, args);
   return new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%U %S %M", "-o", timeFile, cmd, ...args],
+    args: ["-f", "%U %S %M", "-o", timeFile, c, ...a],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -242,7 +262,7 @@ function timed(cmd: string, args: string[], timeFile: string): Deno.ChildProcess
 async function gstreamer(clip: string): Promise<Result> {
   const port = freePort();
   const rt = `${OUT}/gst-recv.time`, st = `${OUT}/gst-send.time`;
-  const receiver = timed("gst-launch-1.0", [
+  const receiver = timed(1, "gst-launch-1.0", [
     "tcpserversrc",
     "host=127.0.0.1",
     `port=${port}`,
@@ -259,7 +279,7 @@ async function gstreamer(clip: string): Promise<Result> {
     "sync=false",
   ], rt);
   await new Promise((r) => setTimeout(r, 300));
-  const sender = timed("gst-launch-1.0", [
+  const sender = timed(0, "gst-launch-1.0", [
     "filesrc",
     `location=${clip}`,
     "!",
@@ -332,6 +352,7 @@ console.log(
 );
 console.log(`run: deno run -A bench/e2e.ts ${Deno.args.join(" ")}`.trimEnd());
 
+console.log(values.pin ? "pinned: senders on CPU 0, receivers on CPU 1" : "not pinned");
 const nativeLoop = await buildNative("native_loop");
 const report: Record<string, unknown> = {};
 for (const [w, h] of sizes) {
@@ -342,11 +363,17 @@ for (const [w, h] of sizes) {
   const gst = await repeat(runs, () => gstreamer(clip));
   const nativeTranscode = await repeat(
     runs,
-    () => runJson<NativeLoop>(nativeLoop, ["transcode", clip, String(quality), String(frames)]),
+    () =>
+      runJson<NativeLoop>(
+        ...pinned(0, nativeLoop, ["transcode", clip, String(quality), String(frames)]),
+      ),
   );
   const nativeOpencv = await repeat(
     runs,
-    () => runJson<NativeLoop>(nativeLoop, ["opencv", clip, String(quality), String(frames)]),
+    () =>
+      runJson<NativeLoop>(
+        ...pinned(0, nativeLoop, ["opencv", clip, String(quality), String(frames)]),
+      ),
   );
   const paced = await peercamPaced(clip, w, h);
 
@@ -410,5 +437,6 @@ for (const [w, h] of sizes) {
   };
 }
 Deno.mkdirSync(OUT, { recursive: true });
-await Deno.writeTextFile(`${OUT}/e2e.json`, JSON.stringify(report, null, 2));
-console.log(`\nwrote ${OUT}/e2e.json`);
+const file = `${OUT}/e2e${values.pin ? "-pinned" : ""}.json`;
+await Deno.writeTextFile(file, JSON.stringify(report, null, 2));
+console.log(`\nwrote ${file}`);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <new>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -20,7 +21,10 @@ struct pc_capture : pc_object {
   cv::Mat background;  // test pattern backdrop, drawn once
   uint64_t count = 0;  // frames produced
   bool passthrough = false;  // frames are the stream's own JPEG packets
-  cv::Mat packet;            // the last packet read in passthrough mode
+  // The last packet read in passthrough mode. A vector, not a Mat: packets
+  // differ in size and a Mat would be reallocated for each one, while a
+  // vector only resizes within its capacity.
+  std::vector<uchar> packet;
 };
 
 namespace {
@@ -190,16 +194,17 @@ int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
       cap->error = "the source is not in passthrough mode";
       return PC_ERR;
     }
+    if (cap->packet.capacity() == 0) cap->packet.reserve(1 << 20);
     if (!cap->video.read(cap->packet) || cap->packet.empty()) {
       return PC_END;
     }
-    const size_t size = cap->packet.total() * cap->packet.elemSize();
+    const size_t size = cap->packet.size();
     *len = static_cast<uint32_t>(size);
     if (size > cap_bytes) {
       cap->error = "output buffer too small";
       return PC_ERR_SPACE;
     }
-    std::memcpy(out, cap->packet.data, size);
+    std::memcpy(out, cap->packet.data(), size);
     cap->count++;
     return PC_OK;
   });
