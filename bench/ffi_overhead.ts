@@ -9,6 +9,7 @@
  */
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
+import { LOCAL_SHIM_URL } from "../ffi/loader.ts";
 import { buildNative, runJson } from "./_native.ts";
 
 const iterations = Number(Deno.args[0] ?? 200);
@@ -43,6 +44,23 @@ async function viaFfi(width: number, height: number): Promise<NativeResult> {
   return { encode_us: (t1 - t0) * 1000 / iterations, decode_us: (t2 - t1) * 1000 / iterations };
 }
 
+// The floor: a nonblocking call to a function that does nothing, and the
+// same call made synchronously.
+const probe = Deno.dlopen(LOCAL_SHIM_URL, {
+  pc_abi_version: { parameters: [], result: "i32", nonblocking: true },
+  pc_frame_width: { parameters: ["pointer"], result: "i32" },
+});
+for (let i = 0; i < 100; i++) await probe.symbols.pc_abi_version();
+let t = performance.now();
+for (let i = 0; i < 2000; i++) await probe.symbols.pc_abi_version();
+const emptyAsync = (performance.now() - t) * 1000 / 2000;
+t = performance.now();
+for (let i = 0; i < 2000; i++) probe.symbols.pc_frame_width(null);
+const emptySync = (performance.now() - t) * 1000 / 2000;
+probe.close();
+console.log(
+  `empty call: nonblocking ${emptyAsync.toFixed(1)} µs, synchronous ${emptySync.toFixed(2)} µs`,
+);
 console.log(`FFI overhead, ${iterations} calls each, JPEG quality ${quality}, test pattern`);
 console.log("size       op      native µs   FFI µs   FFI/native");
 for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
