@@ -14,6 +14,7 @@ import { ShimLoadError } from "./ffi/loader.ts";
 import { type Command, HELP, parseCommandLine } from "./src/cli.ts";
 import { runDemo } from "./src/demo.ts";
 import { CallError, UsageError } from "./src/errors.ts";
+import { generateCode } from "./src/secret.ts";
 import { Session } from "./src/session.ts";
 import { Terminal } from "./src/terminal.ts";
 import { VERSION } from "./src/version.ts";
@@ -28,7 +29,11 @@ export async function main(args: string[]): Promise<number> {
   const terminal = new Terminal();
   let command: Command;
   try {
-    command = parseCommandLine(args, { user: envUser(), hostname: hostname() });
+    command = parseCommandLine(args, {
+      user: envUser(),
+      hostname: hostname(),
+      secret: Deno.env.get("PEERCAM_SECRET"),
+    });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`peercam: ${error.message}`);
@@ -36,6 +41,10 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command.kind === "help") {
     await Deno.stdout.write(new TextEncoder().encode(HELP));
+    return 0;
+  }
+  if (command.kind === "new-code") {
+    await Deno.stdout.write(new TextEncoder().encode(`${generateCode()}\n`));
     return 0;
   }
   if (command.kind === "version") {

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
 import { encodeName, MAX_NAME_BYTES } from "./protocol.ts";
+import { generateCode, normalizeCode } from "./secret.ts";
 import { parseSource, type Source } from "./source.ts";
 
 /** A host and port. */
@@ -50,12 +51,17 @@ export interface Options {
   stats?: "text" | "json";
   /** Name shown to the peer (`--name`). */
   name: string;
+  /** The call's secret code, canonical (`--secret` or `PEERCAM_SECRET`). */
+  code?: string;
+  /** Whether the code was made for this call (`--secret new`) and must be shown. */
+  newCode: boolean;
 }
 
 /** What the command line asks for. */
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
+  | { kind: "new-code" }
   | { kind: "demo"; options: Options }
   | { kind: "call"; options: Options };
 
@@ -105,6 +111,12 @@ Output:
       --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
                             text to stderr, json lines (and a final summary) to stdout
       --name NAME           your name, shown in the peer's window title
+
+Security:
+      --secret CODE         encrypt and authenticate the call with a code both sides share
+                            (or set PEERCAM_SECRET); "--secret new" on the listening side
+                            makes a code and prints it; without a code the call is open
+      --new-code            print a fresh code and exit
   -h, --help                show this help
   -V, --version             show the version
 
@@ -122,7 +134,7 @@ Exit status: 0 call ended normally, 1 runtime failure, 2 usage error.
  */
 export function parseCommandLine(
   args: string[],
-  env: { user?: string; hostname?: string } = {},
+  env: { user?: string; hostname?: string; secret?: string } = {},
 ): Command {
   let parsed;
   try {
@@ -143,6 +155,8 @@ export function parseCommandLine(
         stats: { type: "string" },
         name: { type: "string" },
         demo: { type: "boolean" },
+        secret: { type: "string" },
+        "new-code": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -153,6 +167,7 @@ export function parseCommandLine(
   const v = parsed.values;
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
+  if (v["new-code"]) return { kind: "new-code" };
   if (v.demo && (v.listen !== undefined || v.peer !== undefined)) {
     throw new UsageError("--demo makes its own connection: drop --listen and --peer");
   }
@@ -183,7 +198,27 @@ export function parseCommandLine(
       : parseNumber("--duration", v.duration, 0.001, 31_536_000, false),
     stats: v.stats === undefined ? undefined : parseStats(v.stats),
     name: parseName(v.name ?? defaultName(env)),
+    newCode: false,
   };
+  const secret = v.secret ?? env.secret;
+  if (secret !== undefined && secret.trim() !== "") {
+    const from = v.secret !== undefined ? "--secret" : "PEERCAM_SECRET";
+    if (secret.trim() === "new") {
+      if (!v.listen && !v.demo) {
+        throw new UsageError(
+          `${from} new needs --listen: the side that waits makes the code and gives it to the peer`,
+        );
+      }
+      options.code = normalizeCode(generateCode());
+      options.newCode = true;
+    } else {
+      try {
+        options.code = normalizeCode(secret);
+      } catch (error) {
+        throw new UsageError(`Invalid ${from}: ${(error as Error).message}`);
+      }
+    }
+  }
   return { kind: v.demo ? "demo" : "call", options };
 }
 

@@ -9,7 +9,8 @@ import type { Address } from "./cli.ts";
 import { CallError, ProtocolError } from "./errors.ts";
 import { MessageReader } from "./message_reader.ts";
 import { MessageWriter } from "./message_writer.ts";
-import type { Hello } from "./protocol.ts";
+import { CONFIRM_SIZE, encodeHello, type Hello, HelloFlag, MessageType } from "./protocol.ts";
+import { equalBytes, KeyPair, type Role } from "./secure.ts";
 
 /** One open, greeted connection to the peer. */
 export interface Link {
@@ -23,6 +24,18 @@ export interface Link {
   peer: Hello;
   /** The peer's address, for messages. */
   remote: string;
+  /** Whether the connection is encrypted and authenticated with the code. */
+  secure: boolean;
+}
+
+/** What this side says in its hello, and the code that protects the call. */
+export interface Greeting {
+  /** Hello flags (without {@linkcode HelloFlag.SECURE}: the code decides). */
+  flags: number;
+  /** This side's name. */
+  name: string;
+  /** The call's secret code (canonical form), if it has one. */
+  code?: string;
 }
 
 /** How long a new connection may take to send its hello. */
@@ -80,17 +93,22 @@ export function listen(address: Address): Deno.TcpListener {
 
 /**
  * Greets a new connection: sends our hello and reads the peer's, within
- * {@linkcode HANDSHAKE_TIMEOUT_MS}. Sets TCP_NODELAY.
+ * {@linkcode HANDSHAKE_TIMEOUT_MS}, and, with a secret code, runs the key
+ * exchange and checks that the peer has the same code before anything else
+ * is sent. Sets TCP_NODELAY.
  *
  * @param conn A fresh connection; closed if the handshake fails.
- * @param hello Our flags and name.
+ * @param greeting Our flags, name and code.
+ * @param role Whether we dialled (`dialer`) or accepted the connection.
  * @param timeoutMs How long the peer has to answer.
  * @returns The link.
- * @throws {ProtocolError} When the peer's hello is wrong, late or missing.
+ * @throws {ProtocolError} When the peer's hello is wrong, late or missing,
+ * or the peer does not have the same code.
  */
 export async function handshake(
   conn: Deno.TcpConn,
-  hello: Omit<Hello, "version">,
+  greeting: Greeting,
+  role: Role,
   timeoutMs: number = HANDSHAKE_TIMEOUT_MS,
 ): Promise<Link> {
   const remote = formatAddress(conn.remoteAddr);
@@ -103,9 +121,49 @@ export async function handshake(
   }, timeoutMs);
   try {
     conn.setNoDelay(true);
+    const code = greeting.code;
+    const keys = code === undefined ? undefined : await KeyPair.generate();
+    const hello = encodeHello({
+      flags: greeting.flags | (keys ? HelloFlag.SECURE : 0),
+      name: greeting.name,
+      publicKey: keys?.publicKey,
+    });
     await writer.writeHello(hello);
     const peer = await reader.readHello();
-    return { conn, reader, writer, peer, remote };
+    const peerSecure = Boolean(peer.flags & HelloFlag.SECURE);
+    if (peerSecure !== (keys !== undefined)) {
+      throw new ProtocolError(
+        peerSecure
+          ? "the peer requires a secret code and this side has none (give both sides the same --secret)"
+          : "the peer has no secret code and this side requires one (give both sides the same --secret)",
+      );
+    }
+    if (keys && code !== undefined) {
+      const transcript = role === "dialer"
+        ? concat(hello, peer.bytes!)
+        : concat(peer.bytes!, hello);
+      let session;
+      try {
+        session = await keys.derive(peer.publicKey!, code, transcript, role);
+      } catch (error) {
+        throw new ProtocolError(`Invalid hello: ${messageOf(error)}`);
+      }
+      await writer.writeConfirm(session.confirm);
+      const header = await reader.readHeader();
+      if (header === null || header.type !== MessageType.CONFIRM) {
+        throw new ProtocolError("the peer did not confirm the key exchange");
+      }
+      const confirm = new Uint8Array(CONFIRM_SIZE);
+      await reader.readPayload(confirm);
+      if (!equalBytes(confirm, session.expected)) {
+        throw new ProtocolError(
+          "the secret codes differ (both sides must use the same --secret)",
+        );
+      }
+      writer.secure(session.send);
+      reader.secure(session.receive);
+    }
+    return { conn, reader, writer, peer, remote, secure: keys !== undefined };
   } catch (error) {
     if (!timedOut) closeQuietly(conn);
     if (timedOut) throw new ProtocolError(`No hello within ${timeoutMs} ms`);
@@ -116,10 +174,17 @@ export async function handshake(
   }
 }
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Options for {@linkcode acceptPeer}. */
 export interface AcceptOptions {
-  /** Our hello. */
-  hello: Omit<Hello, "version">;
+  /** Our hello and code. */
+  hello: Greeting;
   /** Called for each connection turned away, with the reason. */
   onRejected?: (remote: string, reason: string) => void;
 }
@@ -148,7 +213,7 @@ export async function acceptPeer(
     }
     const remote = formatAddress(conn.remoteAddr);
     try {
-      return await handshake(conn, options.hello);
+      return await handshake(conn, options.hello, "acceptor");
     } catch (error) {
       options.onRejected?.(remote, messageOf(error));
     }
@@ -157,8 +222,8 @@ export async function acceptPeer(
 
 /** Options for {@linkcode dialPeer}. */
 export interface DialOptions {
-  /** Our hello. */
-  hello: Omit<Hello, "version">;
+  /** Our hello and code. */
+  hello: Greeting;
   /** Stops retrying. */
   signal: AbortSignal;
   /** Called after each failed attempt with the reason and the attempt count. */
@@ -192,13 +257,18 @@ export async function dialPeer(address: Address, options: DialOptions): Promise<
         return null;
       }
       try {
-        return await handshake(conn, options.hello);
+        return await handshake(conn, options.hello, "dialer");
       } catch (error) {
         // A peer that hangs up before its hello is busy or restarting: retry.
         // Anything else that answers with the wrong bytes is not peercam.
         const text = messageOf(error);
         if (!/before the hello|during the hello/.test(text)) {
-          throw new CallError(`Cannot call ${formatAddress(address)}: ${text}`, { cause: error });
+          throw new CallError(
+            `Cannot call ${formatAddress(address)}: ${
+              text.replace(/^the /, "the call was refused: the ")
+            }`,
+            { cause: error },
+          );
         }
         reason = "it hung up during the hello";
       }

@@ -8,6 +8,7 @@
 
 import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
+import { generateCode, normalizeCode } from "./secret.ts";
 import { Session } from "./session.ts";
 import type { Reporter } from "./terminal.ts";
 
@@ -30,6 +31,9 @@ export async function runDemo(options: Options, reporter: Reporter): Promise<num
   }
   const common: Options = {
     ...options,
+    // The demo's two peers share a fresh code: the call is encrypted.
+    code: options.code ?? normalizeCode(generateCode()),
+    newCode: false,
     window,
     duration: options.duration ?? (options.frames === undefined ? DEMO_SECONDS : undefined),
   };

@@ -11,12 +11,15 @@ import {
   decodeName,
   HEADER_SIZE,
   type Hello,
+  HELLO_KEY_SIZE,
   HELLO_SIZE,
+  HelloFlag,
   MAX_FRAME_PAYLOAD,
   type MessageHeader,
   parseHelloPrefix,
   readHeader,
 } from "./protocol.ts";
+import { type Opener, TAG_SIZE } from "./secure.ts";
 
 /** Anything with `Deno.Conn`'s `read`: fills `p` and returns the count, or null at the end. */
 export interface ByteSource {
@@ -35,7 +38,7 @@ export interface MessageReaderOptions {
 /** A whole message, as returned by {@linkcode MessageReader.readMessage}. */
 export interface Message extends MessageHeader {
   /** The payload (a fresh copy). */
-  payload: Uint8Array;
+  payload: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -60,8 +63,11 @@ export class MessageReader {
   #start = 0;
   #end = 0;
   #header: MessageHeader = { length: 0, type: 0, seq: 0, timestamp: 0 };
-  #pending = 0;
+  #pending = 0; // payload bytes still unread, tag included
   #maxFrame: number;
+  #opener: Opener | undefined;
+  #aad = new Uint8Array(HEADER_SIZE); // the current header, authenticated with its payload
+  #tag = new Uint8Array(TAG_SIZE);
 
   /**
    * @param source The stream to read, typically a `Deno.Conn`.
@@ -87,13 +93,33 @@ export class MessageReader {
     const { version, flags, nameLength } = parseHelloPrefix(
       this.#buf.subarray(this.#start, this.#start + HELLO_SIZE),
     );
-    this.#start += HELLO_SIZE;
-    if (!await this.#fill(nameLength, "hello") && nameLength > 0) {
-      throw new ProtocolError("Truncated hello: stream ended inside the name");
+    const keyLength = flags & HelloFlag.SECURE ? HELLO_KEY_SIZE : 0;
+    const total = HELLO_SIZE + nameLength + keyLength;
+    if (!await this.#fill(total, "hello")) {
+      throw new ProtocolError("Truncated hello: stream ended inside it");
     }
-    const name = decodeName(this.#buf.subarray(this.#start, this.#start + nameLength));
-    this.#start += nameLength;
-    return { version, flags, name };
+    const bytes = this.#buf.slice(this.#start, this.#start + total);
+    this.#start += total;
+    const name = decodeName(bytes.subarray(HELLO_SIZE, HELLO_SIZE + nameLength));
+    const hello: Hello = { version, flags, name, bytes };
+    if (keyLength > 0) hello.publicKey = bytes.slice(HELLO_SIZE + nameLength);
+    return hello;
+  }
+
+  /**
+   * From now on, opens every message with `opener` (a call with a secret
+   * code): headers are authenticated with their payloads, and a message that
+   * was tampered with, replayed or reordered is a protocol error.
+   *
+   * @param opener The receiving direction's key.
+   */
+  secure(opener: Opener): void {
+    this.#opener = opener;
+  }
+
+  /** Bytes a payload buffer needs beyond the payload: the tag, when secure. */
+  get overhead(): number {
+    return this.#opener ? TAG_SIZE : 0;
   }
 
   /**
@@ -109,20 +135,26 @@ export class MessageReader {
       throw new ProtocolError("Cannot read header: the previous payload was not read");
     }
     if (!await this.#fill(HEADER_SIZE, "header")) return null;
-    readHeader(this.#view, this.#start, this.#header, this.#maxFrame);
+    const overhead = this.overhead;
+    readHeader(this.#view, this.#start, this.#header, this.#maxFrame, overhead);
+    if (overhead > 0) this.#aad.set(this.#buf.subarray(this.#start, this.#start + HEADER_SIZE));
     this.#start += HEADER_SIZE;
-    this.#pending = this.#header.length;
+    this.#pending = this.#header.length + overhead;
+    // A sealed message with no payload is only its tag: check it now.
+    if (overhead > 0 && this.#header.length === 0) await this.readPayload(this.#tag);
     return this.#header;
   }
 
   /**
    * Reads the current message's payload into the start of `dst`.
    *
-   * @param dst At least the header's `length` bytes long; reused across messages.
-   * @throws {ProtocolError} When the stream ends inside the payload.
+   * @param dst At least the header's `length` plus {@linkcode overhead} bytes
+   * long; reused across messages.
+   * @throws {ProtocolError} When the stream ends inside the payload, or a
+   * sealed message fails authentication.
    * @throws {RangeError} When `dst` is too small.
    */
-  async readPayload(dst: Uint8Array): Promise<void> {
+  async readPayload(dst: Uint8Array<ArrayBuffer>): Promise<void> {
     const length = this.#pending;
     if (dst.length < length) {
       throw new RangeError(
@@ -143,6 +175,16 @@ export class MessageReader {
       }
       filled += n;
     }
+    if (this.#opener) {
+      const plain = await this.#opener.open(this.#aad, dst.subarray(0, length));
+      if (plain === null) {
+        throw new ProtocolError(
+          "A message failed authentication: it was tampered with, replayed, reordered " +
+            "or sealed with another key",
+        );
+      }
+      dst.set(plain);
+    }
   }
 
   /**
@@ -154,9 +196,10 @@ export class MessageReader {
   async readMessage(): Promise<Message | null> {
     const header = await this.readHeader();
     if (header === null) return null;
-    const payload = new Uint8Array(header.length);
-    if (payload.length > 0) await this.readPayload(payload);
-    return { ...header, payload };
+    const copy = { ...header };
+    const payload = new Uint8Array(header.length + this.overhead);
+    if (this.#pending > 0) await this.readPayload(payload);
+    return { ...copy, payload: payload.subarray(0, copy.length) };
   }
 
   // Ensures `n` bytes are buffered. Returns false if the stream ended before

@@ -7,15 +7,17 @@
 
 import {
   ByeReason,
-  encodeHello,
+  CONFIRM_SIZE,
   HEADER_SIZE,
-  type Hello,
   MAX_BYE_PAYLOAD,
   MessageType,
   type MessageTypeCode,
   now,
   writeHeader,
 } from "./protocol.ts";
+import { type Sealer, TAG_SIZE } from "./secure.ts";
+
+const EMPTY = new Uint8Array(0);
 
 /** Anything with `Deno.Conn`'s `write`. */
 export interface ByteSink {
@@ -31,11 +33,12 @@ export interface ByteSink {
 export class MessageWriter {
   #sink: ByteSink;
   #tail: Promise<unknown> = Promise.resolve();
-  #control = new Uint8Array(HEADER_SIZE + MAX_BYE_PAYLOAD);
+  #control = new Uint8Array(HEADER_SIZE + MAX_BYE_PAYLOAD + TAG_SIZE);
   #controlView = new DataView(this.#control.buffer);
   #frameHeader = new Uint8Array(HEADER_SIZE);
   #frameHeaderView = new DataView(this.#frameHeader.buffer);
   #header = { length: 0, type: 0, seq: 0, timestamp: 0 };
+  #sealer: Sealer | undefined;
 
   /** @param sink The connection to write to. */
   constructor(sink: ByteSink) {
@@ -45,12 +48,23 @@ export class MessageWriter {
   /**
    * Writes the hello that opens a connection.
    *
-   * @param hello Flags and name.
+   * @param bytes The encoded hello (`encodeHello`).
    */
-  writeHello(hello: Omit<Hello, "version">): Promise<void> {
-    const bytes = encodeHello(hello);
+  writeHello(bytes: Uint8Array): Promise<void> {
     return this.#enqueue(() => this.#writeAll(bytes));
   }
+
+  /**
+   * From now on, seals every message with `sealer` (a call with a secret code).
+   *
+   * @param sealer The sending direction's key.
+   */
+  secure(sealer: Sealer): void {
+    this.#sealer = sealer;
+  }
+
+  /** Bytes a frame buffer needs after the payload: room for the tag. */
+  static readonly TRAILER = TAG_SIZE;
 
   /**
    * Writes a FRAME whose payload sits at `buf[HEADER_SIZE ..]`; the header is
@@ -61,16 +75,30 @@ export class MessageWriter {
    * @param seq Frame sequence number.
    * @param timestamp Capture time, ms since the Unix epoch.
    */
-  writeFrame(buf: Uint8Array, length: number, seq: number, timestamp: number): Promise<void> {
-    return this.#enqueue(() => {
+  writeFrame(
+    buf: Uint8Array<ArrayBuffer>,
+    length: number,
+    seq: number,
+    timestamp: number,
+  ): Promise<void> {
+    return this.#enqueue(async () => {
+      const sealer = this.#sealer;
       const h = this.#header;
-      h.length = length;
+      h.length = length + (sealer ? TAG_SIZE : 0);
       h.type = MessageType.FRAME;
       h.seq = seq;
       h.timestamp = timestamp;
       writeHeader(this.#frameHeaderView, 0, h);
       buf.set(this.#frameHeader, 0);
-      return this.#writeAll(buf.subarray(0, HEADER_SIZE + length));
+      if (sealer) {
+        // The tag lands in the room buffers keep after the payload (TRAILER).
+        const sealed = await sealer.seal(
+          this.#frameHeader,
+          buf.subarray(HEADER_SIZE, HEADER_SIZE + length),
+        );
+        buf.set(sealed, HEADER_SIZE);
+      }
+      return this.#writeAll(buf.subarray(0, HEADER_SIZE + h.length));
     });
   }
 
@@ -81,7 +109,7 @@ export class MessageWriter {
    * @param seq Sequence number (the acknowledged frame for ACK).
    */
   writeEmpty(type: MessageTypeCode, seq = 0): Promise<void> {
-    return this.#writeControl(type, seq, new Uint8Array(0));
+    return this.#writeControl(type, seq, EMPTY);
   }
 
   /**
@@ -98,21 +126,37 @@ export class MessageWriter {
     return this.#writeControl(MessageType.BYE, 0, payload);
   }
 
+  /**
+   * Writes the key confirmation of a call with a secret code (never sealed).
+   *
+   * @param confirm {@linkcode CONFIRM_SIZE} bytes.
+   */
+  writeConfirm(confirm: Uint8Array<ArrayBuffer>): Promise<void> {
+    if (confirm.length !== CONFIRM_SIZE) {
+      throw new RangeError(`Cannot write confirmation: it has ${CONFIRM_SIZE} bytes`);
+    }
+    return this.#writeControl(MessageType.CONFIRM, 0, confirm);
+  }
+
   /** Resolves once every message queued so far has been written (or failed). */
   async flush(): Promise<void> {
     await this.#tail.catch(() => {});
   }
 
-  #writeControl(type: number, seq: number, payload: Uint8Array): Promise<void> {
-    return this.#enqueue(() => {
+  #writeControl(type: number, seq: number, payload: Uint8Array<ArrayBuffer>): Promise<void> {
+    return this.#enqueue(async () => {
+      const sealer = type === MessageType.CONFIRM ? undefined : this.#sealer;
       const h = this.#header;
-      h.length = payload.length;
+      h.length = payload.length + (sealer ? TAG_SIZE : 0);
       h.type = type;
       h.seq = seq;
       h.timestamp = now();
       writeHeader(this.#controlView, 0, h);
-      this.#control.set(payload, HEADER_SIZE);
-      return this.#writeAll(this.#control.subarray(0, HEADER_SIZE + payload.length));
+      const body = sealer
+        ? await sealer.seal(this.#control.slice(0, HEADER_SIZE), payload)
+        : payload;
+      this.#control.set(body, HEADER_SIZE);
+      return this.#writeAll(this.#control.subarray(0, HEADER_SIZE + h.length));
     });
   }
 

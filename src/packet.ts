@@ -7,12 +7,16 @@
 
 import type { Link } from "./connect.ts";
 import { HEADER_SIZE } from "./protocol.ts";
+import { TAG_SIZE } from "./secure.ts";
 
-/** One encoded frame in a reusable buffer. */
+/**
+ * One encoded frame in a reusable buffer:
+ * `[header room][payload][room for an encryption tag]`.
+ */
 export class Packet {
-  /** Header room, then the JPEG bytes. */
+  /** Header room, the JPEG bytes, then room for a tag. */
   data: Uint8Array<ArrayBuffer>;
-  /** `data` past the header room: where the JPEG goes. */
+  /** `data` between the header room and the tag room: where the JPEG goes. */
   payload: Uint8Array<ArrayBuffer>;
   /** JPEG length in bytes. */
   length = 0;
@@ -25,8 +29,8 @@ export class Packet {
 
   /** @param capacity Initial payload capacity in bytes. */
   constructor(capacity: number) {
-    this.data = new Uint8Array(HEADER_SIZE + capacity);
-    this.payload = this.data.subarray(HEADER_SIZE);
+    this.data = new Uint8Array(HEADER_SIZE + capacity + TAG_SIZE);
+    this.payload = this.data.subarray(HEADER_SIZE, HEADER_SIZE + capacity);
   }
 
   /**
@@ -43,7 +47,7 @@ export class Packet {
       throw new RangeError(`Frame of ${needed} bytes exceeds the ${limit}-byte limit`);
     }
     const capacity = Math.min(limit, Math.max(needed, Math.ceil(this.payload.length * 1.5)));
-    this.data = new Uint8Array(HEADER_SIZE + capacity);
-    this.payload = this.data.subarray(HEADER_SIZE);
+    this.data = new Uint8Array(HEADER_SIZE + capacity + TAG_SIZE);
+    this.payload = this.data.subarray(HEADER_SIZE, HEADER_SIZE + capacity);
   }
 }

@@ -9,7 +9,7 @@
 import { ProtocolError } from "./errors.ts";
 
 /** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** `PCAM`, the first four bytes of every connection. */
 export const MAGIC = 0x5043414d;
@@ -39,6 +39,8 @@ export const MessageType = {
   SATISFIED: 3,
   /** The sender ends the call; payload is a {@linkcode ByeReason} and text. */
   BYE: 4,
+  /** Key confirmation, once, right after the hellos of a call with a secret code. */
+  CONFIRM: 5,
 } as const;
 
 /** A message type code. */
@@ -62,6 +64,8 @@ export const HelloFlag = {
   LIMIT: 2,
   /** The sender has a source and will send frames. */
   VIDEO: 4,
+  /** The sender has a secret code; its X25519 public key follows the name. */
+  SECURE: 8,
 } as const;
 
 /** What a hello carries. */
@@ -72,7 +76,17 @@ export interface Hello {
   flags: number;
   /** The sender's display name. */
   name: string;
+  /** The sender's X25519 public key, with {@linkcode HelloFlag.SECURE}. */
+  publicKey?: Uint8Array<ArrayBuffer>;
+  /** The hello exactly as received, for the key exchange's transcript. */
+  bytes?: Uint8Array<ArrayBuffer>;
 }
+
+/** Bytes of the public key a secure hello carries. */
+export const HELLO_KEY_SIZE = 32;
+
+/** Bytes of a CONFIRM payload. */
+export const CONFIRM_SIZE = 32;
 
 /** A parsed message header. */
 export interface MessageHeader {
@@ -111,15 +125,25 @@ export function encodeName(name: string): Uint8Array {
  * @param hello The flags and name to send (version is always ours).
  * @returns The bytes to write first on a connection.
  */
-export function encodeHello(hello: Omit<Hello, "version">): Uint8Array<ArrayBuffer> {
+export function encodeHello(
+  hello: Omit<Hello, "version" | "bytes">,
+): Uint8Array<ArrayBuffer> {
   const name = encodeName(hello.name);
-  const out = new Uint8Array(HELLO_SIZE + name.length);
+  const key = hello.publicKey;
+  if ((key !== undefined) !== Boolean(hello.flags & HelloFlag.SECURE)) {
+    throw new TypeError("Cannot encode hello: the SECURE flag and the public key go together");
+  }
+  if (key && key.length !== HELLO_KEY_SIZE) {
+    throw new RangeError(`Cannot encode hello: a public key has ${HELLO_KEY_SIZE} bytes`);
+  }
+  const out = new Uint8Array(HELLO_SIZE + name.length + (key?.length ?? 0));
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC);
   view.setUint16(4, PROTOCOL_VERSION);
   view.setUint8(6, hello.flags & 0xff);
   view.setUint8(7, name.length);
   out.set(name, HELLO_SIZE);
+  if (key) out.set(key, HELLO_SIZE + name.length);
   return out;
 }
 
@@ -195,6 +219,8 @@ export function writeHeader(view: DataView, offset: number, header: MessageHeade
  * @param offset Where the header starts in `view`.
  * @param into The object to fill (reused from message to message).
  * @param maxFramePayload The largest FRAME payload accepted.
+ * @param overhead Bytes sealing adds to every payload (0 without a secret);
+ * `into.length` is the payload's length without them.
  * @throws {ProtocolError} On an unknown type or a length over the limit.
  */
 export function readHeader(
@@ -202,15 +228,24 @@ export function readHeader(
   offset: number,
   into: MessageHeader,
   maxFramePayload: number,
+  overhead = 0,
 ): void {
-  const length = view.getUint32(offset);
+  const sealed = view.getUint32(offset);
   const type = view.getUint8(offset + 4);
+  if (sealed < overhead) {
+    throw new ProtocolError(
+      `Message too short: ${sealed} bytes cannot hold its ${overhead}-byte tag`,
+    );
+  }
+  const length = sealed - overhead;
   const limit = type === MessageType.FRAME
     ? maxFramePayload
     : type === MessageType.BYE
     ? MAX_BYE_PAYLOAD
     : type === MessageType.ACK || type === MessageType.SATISFIED
     ? 0
+    : type === MessageType.CONFIRM
+    ? CONFIRM_SIZE
     : -1;
   if (limit < 0) throw new ProtocolError(`Unknown message type ${type}`);
   if (length > limit) {

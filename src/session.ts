@@ -33,11 +33,12 @@ import {
   delay,
   dialPeer,
   formatAddress,
+  type Greeting,
   type Link,
   listen,
   messageOf,
 } from "./connect.ts";
-import { CallError } from "./errors.ts";
+import { CallError, ProtocolError } from "./errors.ts";
 import { Latest } from "./latest.ts";
 import { Packet } from "./packet.ts";
 import {
@@ -49,6 +50,8 @@ import {
   MessageType,
   now,
 } from "./protocol.ts";
+import { formatCode } from "./secret.ts";
+import { TAG_SIZE } from "./secure.ts";
 import { describeSource, openFailureMessage } from "./source.ts";
 import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";
@@ -233,13 +236,29 @@ export class Session {
     }, seconds * 1000));
   }
 
-  #hello(): { flags: number; name: string } {
+  #hello(): Greeting {
     const o = this.#o;
     let flags = 0;
     if (o.listen && o.peer) flags |= HelloFlag.DUAL;
     if (o.frames !== undefined || o.duration !== undefined) flags |= HelloFlag.LIMIT;
     if (o.source.kind !== "none") flags |= HelloFlag.VIDEO;
-    return { flags, name: o.name };
+    return { flags, name: o.name, code: o.code };
+  }
+
+  #announceSecurity(): void {
+    const o = this.#o;
+    if (o.code === undefined) {
+      this.#out.status(
+        "Warning: this call is not encrypted: anyone on the network path can watch it" +
+          (o.listen ? `, and anyone who can reach port ${o.listen.port} can join it` : "") +
+          "; use --secret (make a code with --new-code)",
+      );
+    } else if (o.newCode) {
+      this.#out.status(
+        `Secret code for this call: ${formatCode(o.code)} ` +
+          `(give it to the peer: --secret ${formatCode(o.code)}, or PEERCAM_SECRET)`,
+      );
+    }
   }
 
   // Makes the call's connections: one (listen or dial) or two (both).
@@ -248,6 +267,7 @@ export class Session {
     const o = this.#o;
     const hello = this.#hello();
     const signal = this.#abort.signal;
+    this.#announceSecurity();
     if (o.listen) {
       this.#listener = listen(o.listen);
       const addr = this.#listener.addr as Deno.NetAddr;
@@ -339,6 +359,7 @@ export class Session {
     const peer = this.#peerName!;
     this.#out.status(
       `In a call with ${JSON.stringify(peer)} at ${this.#sendLink!.remote}` +
+        (this.#sendLink!.secure ? ", encrypted" : ", not encrypted") +
         (o.source.kind === "none" ? " (watching only)" : `, sending ${describeSource(o.source)}`) +
         (o.window ? "; press q in the window or Ctrl-C to end" : "; Ctrl-C to end"),
     );
@@ -503,7 +524,7 @@ export class Session {
   async #readLoop(link: Link): Promise<void> {
     const box = this.#recvBox;
     const stats = this.#stats;
-    const bye = new Uint8Array(MAX_BYE_PAYLOAD);
+    const bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
     while (true) {
       let header;
       try {
@@ -524,7 +545,7 @@ export class Session {
           case MessageType.FRAME: {
             const packet = box.acquire();
             try {
-              packet.reserve(header.length, MAX_FRAME_PAYLOAD);
+              packet.reserve(header.length + link.reader.overhead, MAX_FRAME_PAYLOAD + TAG_SIZE);
               packet.seq = header.seq;
               packet.timestamp = header.timestamp;
               packet.length = header.length;
@@ -547,6 +568,8 @@ export class Session {
             this.#peerSatisfied = true;
             this.#checkLimits();
             break;
+          case MessageType.CONFIRM:
+            throw new ProtocolError("Unexpected key confirmation in the middle of a call");
           case MessageType.BYE: {
             const length = header.length;
             if (length > 0) await link.reader.readPayload(bye);

@@ -63,7 +63,11 @@ Deno.test("handshake() gives up on a peer that sends nothing", async () => {
   });
   const conn = await listener.accept();
   const client = await silent;
-  await assertRejects(() => handshake(conn, hello, 200), ProtocolError, "No hello within 200 ms");
+  await assertRejects(
+    () => handshake(conn, hello, "acceptor", 200),
+    ProtocolError,
+    "No hello within 200 ms",
+  );
   client.close();
   listener.close();
 });

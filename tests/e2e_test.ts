@@ -5,7 +5,7 @@
 
 import { MessageReader } from "../src/message_reader.ts";
 import { MessageWriter } from "../src/message_writer.ts";
-import { HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
+import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { Peer, runPeer } from "./_peer.ts";
@@ -206,7 +206,7 @@ async function fakePeer(
   server.close();
   const writer = new MessageWriter(conn);
   const reader = new MessageReader(conn);
-  await writer.writeHello({ flags: 4, name: "fake" });
+  await writer.writeHello(encodeHello({ flags: 4, name: "fake" }));
   await reader.readHello();
   await script(writer, conn, reader);
   const code = await peer.exit();

@@ -1,10 +1,12 @@
 import { Packet } from "../src/packet.ts";
 import { HEADER_SIZE } from "../src/protocol.ts";
+import { TAG_SIZE } from "../src/secure.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
-Deno.test("Packet keeps header room in front of the payload", () => {
+Deno.test("Packet keeps header room in front of the payload and tag room after it", () => {
   const p = new Packet(100);
-  assertEquals(p.data.length, HEADER_SIZE + 100);
+  assertEquals(p.data.length, HEADER_SIZE + 100 + TAG_SIZE);
+  assertEquals(p.payload.length, 100);
   assertEquals(p.payload.byteOffset, HEADER_SIZE);
   assert(p.payload.buffer === p.data.buffer);
 });
