@@ -129,3 +129,27 @@ Deno.test("parseCommandLine() reports each usage error in one line", () => {
   ];
   for (const [args, includes] of cases) usage(args, includes);
 });
+
+Deno.test("parseCommandLine() reads --secret, PEERCAM_SECRET and --secret new", () => {
+  const code = "7kq2 m9xh 4tzr b8wd c3np";
+  assertEquals(call("-l", "1", "--secret", code).code, "7KQ2M9XH4TZRB8WDC3NP");
+  const fromEnv = parseCommandLine(["-p", "h:1"], { secret: "7KQ2-M9XH-4TZR-B8WD-C3NP" });
+  assertEquals(fromEnv.kind === "call" && fromEnv.options.code, "7KQ2M9XH4TZRB8WDC3NP");
+  const flagWins = parseCommandLine(["-p", "h:1", "--secret", code], { secret: "junk" });
+  assertEquals(flagWins.kind === "call" && flagWins.options.code, "7KQ2M9XH4TZRB8WDC3NP");
+  const fresh = call("-l", "1", "--secret", "new");
+  assertEquals([fresh.code?.length, fresh.newCode], [20, true]);
+  assertEquals(call("-l", "1").code, undefined);
+  assertEquals(parseCommandLine(["--new-code"]).kind, "new-code");
+});
+
+Deno.test("parseCommandLine() refuses weak or malformed codes", () => {
+  usage(["-l", "1", "--secret", "hunter2"], 'Invalid --secret: it contains "U"');
+  usage(["-l", "1", "--secret", "ABCD"], "Invalid --secret: it has 4 characters, a code has 20");
+  usage(["-p", "h:1", "--secret", "new"], "--secret new needs --listen");
+  assertThrows(
+    () => parseCommandLine(["-l", "1"], { secret: "short" }),
+    UsageError,
+    "Invalid PEERCAM_SECRET",
+  );
+});

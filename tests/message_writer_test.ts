@@ -1,7 +1,9 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { MessageReader } from "../src/message_reader.ts";
 import { MessageWriter } from "../src/message_writer.ts";
+import { ProtocolError } from "../src/errors.ts";
 import { HEADER_SIZE, MAX_BYE_PAYLOAD, MessageType } from "../src/protocol.ts";
+import { KeyPair } from "../src/secure.ts";
 import { ChunkSource, RecordingSink } from "./_bytes.ts";
 
 Deno.test("MessageWriter.writeFrame() sends header and payload in one write", async () => {
@@ -62,4 +64,49 @@ Deno.test("MessageWriter keeps working after a failed write", async () => {
   );
   await second;
   assertEquals(sink.writes.length, 1);
+});
+
+Deno.test("sealed messages round-trip, and a flipped bit is refused", async () => {
+  const d = await KeyPair.generate(), a = await KeyPair.generate();
+  const t = new Uint8Array([...d.publicKey, ...a.publicKey]);
+  const code = "ABCDEFGHJKMNPQRSTVWX";
+  const [dk, ak] = [
+    await d.derive(a.publicKey, code, t, "dialer"),
+    await a.derive(d.publicKey, code, t, "acceptor"),
+  ];
+  const sink = new RecordingSink();
+  const writer = new MessageWriter(sink);
+  writer.secure(dk.send);
+  const buf = new Uint8Array(HEADER_SIZE + 100 + MessageWriter.TRAILER);
+  buf.fill(7, HEADER_SIZE, HEADER_SIZE + 100);
+  await writer.writeFrame(buf, 100, 3, 42);
+  await writer.writeEmpty(MessageType.ACK, 3);
+  await writer.writeBye(1, "done");
+  const wire = sink.bytes();
+  const reader = new MessageReader(new ChunkSource([wire]));
+  reader.secure(ak.receive);
+  const frame = await reader.readMessage();
+  assertEquals([frame!.type, frame!.seq, frame!.length], [MessageType.FRAME, 3, 100]);
+  assert(frame!.payload.every((b) => b === 7));
+  assertEquals((await reader.readMessage())!.type, MessageType.ACK);
+  const bye = await reader.readMessage();
+  assertEquals([bye!.payload[0], new TextDecoder().decode(bye!.payload.subarray(1))], [1, "done"]);
+  assertEquals(await reader.readMessage(), null);
+
+  for (const at of [5, HEADER_SIZE + 50, wire.length - 3]) {
+    const tampered = wire.slice();
+    tampered[at]! ^= 1;
+    const r = new MessageReader(new ChunkSource([tampered]));
+    const ak2 = await a.derive(d.publicKey, code, t, "acceptor");
+    r.secure(ak2.receive);
+    const error = await (async (): Promise<unknown> => {
+      try {
+        while (await r.readMessage() !== null);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    assert(error instanceof ProtocolError, `flip at ${at}: ${error}`);
+  }
 });
