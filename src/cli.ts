@@ -51,6 +51,8 @@ export interface Options {
   stats?: "text" | "json";
   /** Name shown to the peer (`--name`). */
   name: string;
+  /** How long to try to reconnect after a lost connection, seconds; 0 = never (`--reconnect-timeout`). */
+  reconnectTimeout: number;
   /** The call's secret code, canonical (`--secret` or `PEERCAM_SECRET`). */
   code?: string;
   /** Whether the code was made for this call (`--secret new`) and must be shown. */
@@ -71,6 +73,7 @@ export const DEFAULTS = {
   size: "640x480",
   fps: 30,
   quality: 80,
+  reconnectTimeout: 60,
 } as const;
 
 /** Largest frame edge accepted by `--size`. */
@@ -102,6 +105,8 @@ Video:
       --no-window           receive and decode without opening a window
 
 Ending:
+      --reconnect-timeout S  after a lost connection, reconnect for up to S seconds
+                            (default ${DEFAULTS.reconnectTimeout}; 0 ends the call at once)
       --frames N            satisfied after decoding N frames from the peer
       --duration SECONDS    satisfied after this long
                             (the call ends once every side with a limit is satisfied)
@@ -156,6 +161,7 @@ export function parseCommandLine(
         name: { type: "string" },
         demo: { type: "boolean" },
         secret: { type: "string" },
+        "reconnect-timeout": { type: "string" },
         "new-code": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -199,6 +205,9 @@ export function parseCommandLine(
     stats: v.stats === undefined ? undefined : parseStats(v.stats),
     name: parseName(v.name ?? defaultName(env)),
     newCode: false,
+    reconnectTimeout: v["reconnect-timeout"] === undefined
+      ? DEFAULTS.reconnectTimeout
+      : parseNumber("--reconnect-timeout", v["reconnect-timeout"], 0, 86_400, false),
   };
   const secret = v.secret ?? env.secret;
   if (secret !== undefined && secret.trim() !== "") {

@@ -130,6 +130,7 @@ export async function handshake(
     });
     await writer.writeHello(hello);
     const peer = await reader.readHello();
+    if (peer.flags & HelloFlag.BUSY) throw new ProtocolError("the peer is already in a call");
     const peerSecure = Boolean(peer.flags & HelloFlag.SECURE);
     if (peerSecure !== (keys !== undefined)) {
       throw new ProtocolError(
@@ -179,45 +180,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** Options for {@linkcode acceptPeer}. */
-export interface AcceptOptions {
-  /** Our hello and code. */
-  hello: Greeting;
-  /** Called for each connection turned away, with the reason. */
-  onRejected?: (remote: string, reason: string) => void;
-}
-
-/**
- * Waits for a peercam peer on `listener`, turning away connections that do
- * not greet correctly (port scanners, browsers) and carrying on.
- *
- * @param listener The listener.
- * @param options Our hello and a callback for rejected connections.
- * @returns The first link whose hello is valid, or null when the listener was closed.
- */
-export async function acceptPeer(
-  listener: Deno.TcpListener,
-  options: AcceptOptions,
-): Promise<Link | null> {
-  while (true) {
-    let conn: Deno.TcpConn;
-    try {
-      conn = await listener.accept();
-    } catch (error) {
-      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-        return null;
-      }
-      throw error;
-    }
-    const remote = formatAddress(conn.remoteAddr);
-    try {
-      return await handshake(conn, options.hello, "acceptor");
-    } catch (error) {
-      options.onRejected?.(remote, messageOf(error));
-    }
-  }
 }
 
 /** Options for {@linkcode dialPeer}. */

@@ -13,6 +13,7 @@ import {
   MessageType,
   type MessageTypeCode,
   now,
+  PONG_SIZE,
   writeHeader,
 } from "./protocol.ts";
 import { type Sealer, TAG_SIZE } from "./secure.ts";
@@ -110,6 +111,20 @@ export class MessageWriter {
    */
   writeEmpty(type: MessageTypeCode, seq = 0): Promise<void> {
     return this.#writeControl(type, seq, EMPTY);
+  }
+
+  /**
+   * Writes a PONG answering a PING.
+   *
+   * @param pingTime The PING's timestamp (the peer's clock).
+   * @param arrival When the PING arrived (this side's clock).
+   */
+  writePong(pingTime: number, arrival: number): Promise<void> {
+    const payload = new Uint8Array(PONG_SIZE); // once a second: not worth a pool
+    const view = new DataView(payload.buffer);
+    view.setFloat64(0, pingTime);
+    view.setFloat64(8, arrival);
+    return this.#writeControl(MessageType.PONG, 0, payload);
   }
 
   /**

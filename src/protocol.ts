@@ -1,5 +1,5 @@
 /**
- * Wire protocol v1: the constants and the fixed layouts of the hello and of
+ * Wire protocol v2: the constants and the fixed layouts of the hello and of
  * the message header. `docs/PROTOCOL.md` is the specification; this file
  * must agree with it.
  *
@@ -41,7 +41,14 @@ export const MessageType = {
   BYE: 4,
   /** Key confirmation, once, right after the hellos of a call with a secret code. */
   CONFIRM: 5,
+  /** Heartbeat, once a second each way; `timestamp` is the send time. No payload. */
+  PING: 6,
+  /** Answer to a PING: the PING's timestamp and its arrival time (two f64). */
+  PONG: 7,
 } as const;
+
+/** Bytes of a PONG payload. */
+export const PONG_SIZE = 16;
 
 /** A message type code. */
 export type MessageTypeCode = typeof MessageType[keyof typeof MessageType];
@@ -54,6 +61,8 @@ export const ByeReason = {
   DONE: 1,
   /** The sender hit an error and is giving up. */
   ERROR: 2,
+  /** The sender is already in a call (sent to an extra connection). */
+  BUSY: 3,
 } as const;
 
 /** Hello flag bits. */
@@ -66,6 +75,8 @@ export const HelloFlag = {
   VIDEO: 4,
   /** The sender has a secret code; its X25519 public key follows the name. */
   SECURE: 8,
+  /** The sender is in another call and closes the connection: nothing follows. */
+  BUSY: 16,
 } as const;
 
 /** What a hello carries. */
@@ -242,8 +253,10 @@ export function readHeader(
     ? maxFramePayload
     : type === MessageType.BYE
     ? MAX_BYE_PAYLOAD
-    : type === MessageType.ACK || type === MessageType.SATISFIED
+    : type === MessageType.ACK || type === MessageType.SATISFIED || type === MessageType.PING
     ? 0
+    : type === MessageType.PONG
+    ? PONG_SIZE
     : type === MessageType.CONFIRM
     ? CONFIRM_SIZE
     : -1;

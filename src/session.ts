@@ -27,8 +27,9 @@ import {
 } from "../ffi/mod.ts";
 import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
+import { Acceptor } from "./acceptor.ts";
+import { ClockEstimator } from "./clock.ts";
 import {
-  acceptPeer,
   closeQuietly,
   delay,
   dialPeer,
@@ -49,6 +50,7 @@ import {
   MAX_FRAME_PAYLOAD,
   MessageType,
   now,
+  PONG_SIZE,
 } from "./protocol.ts";
 import { formatCode } from "./secret.ts";
 import { TAG_SIZE } from "./secure.ts";
@@ -61,6 +63,12 @@ export const MAX_IN_FLIGHT = 3;
 
 /** How long a captured frame may wait for the sender before a fresher one replaces it. */
 const MIN_STALE_MS = 20;
+
+/** How often each side pings the other. */
+export const HEARTBEAT_MS = 1000;
+
+/** How long a link may stay silent before it counts as dead (pings come every second). */
+export const DEAD_AFTER_MS = 3000;
 
 /** How long the goodbye and the peer's close may take when a call ends. */
 export const CLOSE_TIMEOUT_MS = 1500;
@@ -106,8 +114,12 @@ export class Session {
   #decoder?: JpegDecoder;
   #decoded?: Frame;
   #window?: Window;
-  #listener?: Deno.TcpListener;
+  #acceptor?: Acceptor;
   #links: Link[] = [];
+  #heard = new Map<Link, number>(); // when each link last delivered a message
+  #clock = new ClockEstimator();
+  #reconnecting = false;
+  #linkReady: (() => void) | undefined;
   #sendLink?: Link;
   #peerName: string | null = null;
   #peerFlags = 0;
@@ -151,6 +163,7 @@ export class Session {
       await this.#checkDisplay();
       await this.#openSource();
       this.#startDurationTimer();
+      this.#openListener();
       if (await this.#connect()) this.#startCall();
       await this.#ended;
     } catch (error) {
@@ -261,16 +274,18 @@ export class Session {
     }
   }
 
-  // Makes the call's connections: one (listen or dial) or two (both).
-  // Returns false when the call ended before the peer appeared.
-  async #connect(): Promise<boolean> {
+  // Opens the listening port (for the whole call) and says what it waits for.
+  #openListener(): void {
     const o = this.#o;
-    const hello = this.#hello();
-    const signal = this.#abort.signal;
     this.#announceSecurity();
     if (o.listen) {
-      this.#listener = listen(o.listen);
-      const addr = this.#listener.addr as Deno.NetAddr;
+      const listener = listen(o.listen);
+      const addr = listener.addr as Deno.NetAddr;
+      this.#acceptor = new Acceptor(listener, {
+        hello: this.#hello(),
+        onRejected: (remote, reason) =>
+          this.#out.status(`Turned away a connection from ${remote}: ${reason}`),
+      });
       this.#out.status(
         o.peer
           ? `Listening on ${formatAddress(addr)} and calling ${formatAddress(o.peer)}`
@@ -280,7 +295,17 @@ export class Session {
     } else if (o.peer) {
       this.#out.status(`Calling ${formatAddress(o.peer)}`);
     }
+  }
+
+  // Makes the call's connections: one (listen or dial) or two (both), at the
+  // start and after a connection is lost. Returns false when the call ended
+  // first.
+  async #connect(): Promise<boolean> {
+    const o = this.#o;
+    const hello = this.#hello();
+    const signal = this.#abort.signal;
     let lastNotice = performance.now();
+    const waitingSince = performance.now();
     const dual = Boolean(o.listen && o.peer);
     // Each link is checked as soon as it is greeted, so a peer started the
     // wrong way is reported at once instead of after a wait that never ends.
@@ -306,22 +331,16 @@ export class Session {
           const t = performance.now();
           if (attempt === 1 || t - lastNotice >= 10_000) {
             lastNotice = t;
-            const waited = Math.round((t - this.#started) / 1000);
+            const waited = Math.round((t - waitingSince) / 1000);
             this.#out.status(
               `Waiting for the peer at ${formatAddress(o.peer!)} (${reason}; ` +
-                `${attempt === 1 ? "retrying until it starts" : `${waited} s so far`})`,
+                `${attempt === 1 ? "retrying until it answers" : `${waited} s so far`})`,
             );
           }
         },
       }).then(checked)
       : Promise.resolve(null);
-    const accepting = this.#listener
-      ? acceptPeer(this.#listener, {
-        hello,
-        onRejected: (remote, reason) =>
-          this.#out.status(`Turned away a connection from ${remote}: ${reason}`),
-      }).then(checked)
-      : Promise.resolve(null);
+    const accepting = this.#acceptor ? this.#acceptor.next().then(checked) : Promise.resolve(null);
     // If either side fails, stop the other so nothing is left pending.
     const stopAll = (error: unknown): never => {
       this.#finish(error instanceof Error ? error : new Error(String(error)));
@@ -332,19 +351,16 @@ export class Session {
       Promise.all([dialing.catch(stopAll), accepting.catch(stopAll)]),
       ended.then(() => [null, null] as const),
     ]);
-    for (const link of [dialed, accepted]) if (link) this.#links.push(link);
-    if (this.#end !== undefined) {
+    if (this.#end !== undefined || (o.peer && !dialed) || (o.listen && !accepted)) {
       // A connection that completes after the call ended must not linger.
       for (const pending of [dialing, accepting]) {
-        pending.then((link) => link && !this.#links.includes(link) && closeQuietly(link.conn))
-          .catch(() => {});
+        pending.then((link) => link && closeQuietly(link.conn)).catch(() => {});
       }
+      return false;
     }
-    this.#listener?.close();
-    this.#listener = undefined;
-    if (this.#end !== undefined) return false;
-    if ((o.peer && !dialed) || (o.listen && !accepted)) return false;
-    const first = (dialed ?? accepted)!;
+    const links = [dialed, accepted].filter((l): l is Link => l !== null);
+    const first = links[0]!;
+    this.#links = links;
     this.#sendLink = first;
     this.#peerName = first.peer.name;
     this.#peerFlags = first.peer.flags;
@@ -367,14 +383,83 @@ export class Session {
       this.#out.status("The peer has no source (--source none): it will send no video");
     }
     if (o.window) this.#openWindow(peer);
-    const track = (task: Promise<void>): Promise<void> =>
-      task.catch((error) => this.#failed(error));
     if (this.#capture) {
-      this.#tasks.push(track(this.#captureLoop()), track(this.#sendLoop()));
+      this.#tasks.push(this.#track(this.#captureLoop()), this.#track(this.#sendLoop()));
     }
-    for (const link of this.#links) this.#readers.push(track(this.#readLoop(link)));
-    this.#tasks.push(track(this.#displayLoop()));
+    this.#tasks.push(this.#track(this.#displayLoop()));
+    this.#attach();
+    // Heartbeats: a ping a second on every link, and a watchdog for silence.
+    this.#timers.push(setInterval(() => this.#heartbeat(), HEARTBEAT_MS));
     if (o.stats) this.#startStats(o.stats);
+    this.#checkLimits();
+  }
+
+  #track(task: Promise<void>): Promise<void> {
+    return task.catch((error) => this.#failed(error));
+  }
+
+  // Starts reading the current links.
+  #attach(): void {
+    const t = performance.now();
+    for (const link of this.#links) {
+      this.#heard.set(link, t);
+      this.#readers.push(this.#track(this.#readLoop(link)));
+    }
+    // Wake a sender waiting for a link, or for acknowledgements on a dead one.
+    for (const wake of [this.#linkReady, this.#windowOpen]) wake?.();
+    this.#linkReady = this.#windowOpen = undefined;
+  }
+
+  #heartbeat(): void {
+    const t = performance.now();
+    for (const link of this.#links) {
+      if (t - (this.#heard.get(link) ?? t) > DEAD_AFTER_MS) {
+        this.#linkFailed(link, new Error(`nothing from the peer for ${DEAD_AFTER_MS / 1000} s`));
+        return;
+      }
+      link.writer.writeEmpty(MessageType.PING).catch(() => {});
+    }
+  }
+
+  // A connection broke (not a goodbye): drop the links and make new ones,
+  // for up to --reconnect-timeout, while capture and display carry on.
+  async #reconnect(reason: string): Promise<void> {
+    const o = this.#o;
+    if (o.reconnectTimeout <= 0) {
+      this.#finish(new CallError(`Lost the connection to the peer: ${reason}`));
+      return;
+    }
+    this.#reconnecting = true;
+    const since = performance.now();
+    for (const link of this.#links) closeQuietly(link.conn);
+    this.#links = [];
+    this.#sendLink = undefined;
+    this.#lastSent = this.#lastAcked = 0xffffffff;
+    this.#peerSatisfied = false;
+    this.#clock.reset();
+    this.#out.status(
+      `Lost the connection to the peer (${reason}); reconnecting for up to ${o.reconnectTimeout} s`,
+    );
+    const deadline = setTimeout(() => {
+      this.#finish(
+        new CallError(
+          `The peer did not come back within ${o.reconnectTimeout} s (--reconnect-timeout): ${reason}`,
+        ),
+      );
+    }, o.reconnectTimeout * 1000);
+    try {
+      if (!await this.#connect()) return;
+    } finally {
+      clearTimeout(deadline);
+    }
+    this.#reconnecting = false;
+    this.#stats.reconnects++;
+    this.#out.status(
+      `Reconnected to ${JSON.stringify(this.#peerName)} after ` +
+        `${((performance.now() - since) / 1000).toFixed(1)} s` +
+        (this.#sendLink!.secure ? ", encrypted with fresh keys" : ""),
+    );
+    this.#attach();
     this.#checkLimits();
   }
 
@@ -484,13 +569,21 @@ export class Session {
   }
 
   async #sendLoop(): Promise<void> {
-    const link = this.#sendLink!;
     const box = this.#sendBox;
     while (this.#end === undefined) {
+      // While reconnecting there is nowhere to send: wait for new links.
+      let link = this.#sendLink;
+      while (link === undefined && this.#end === undefined) {
+        await new Promise<void>((resolve) => this.#linkReady = resolve);
+        link = this.#sendLink;
+      }
       // Wait for the peer to acknowledge, so frames never queue in TCP buffers.
-      while (this.#inFlight() >= MAX_IN_FLIGHT && this.#end === undefined) {
+      while (
+        this.#inFlight() >= MAX_IN_FLIGHT && this.#end === undefined && this.#sendLink === link
+      ) {
         await new Promise<void>((resolve) => this.#windowOpen = resolve);
       }
+      if (link === undefined || this.#sendLink !== link) continue;
       const packet = await box.take();
       if (packet === undefined) return;
       const seq = (this.#lastSent + 1) >>> 0;
@@ -498,10 +591,11 @@ export class Session {
         await link.writer.writeFrame(packet.data, packet.length, seq, packet.timestamp);
       } catch (error) {
         this.#linkFailed(link, error);
-        return;
+        continue;
       } finally {
         box.release(packet);
       }
+      if (this.#sendLink !== link) continue; // it broke meanwhile: counters were reset
       this.#lastSent = seq;
       this.#stats.framesSent++;
       this.#stats.bytesSent += HEADER_SIZE + packet.length;
@@ -525,6 +619,7 @@ export class Session {
     const box = this.#recvBox;
     const stats = this.#stats;
     const bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
+    const pong = new Uint8Array(PONG_SIZE + TAG_SIZE);
     while (true) {
       let header;
       try {
@@ -534,14 +629,32 @@ export class Session {
         return;
       }
       if (header === null) {
-        this.#finish({
-          kind: "peer-hangup",
-          message: `The peer hung up (${link.remote} closed the connection)`,
-        });
+        // Closed without a goodbye: the peer crashed or was killed (with a
+        // goodbye, the call has already ended). It may come back.
+        if (this.#o.reconnectTimeout <= 0 && this.#links.includes(link)) {
+          this.#finish({
+            kind: "peer-hangup",
+            message: `The peer hung up (${link.remote} closed the connection)`,
+          });
+        }
+        this.#linkFailed(link, new Error("it closed the connection without a goodbye"));
         return;
       }
+      const arrival = now();
+      this.#heard.set(link, performance.now());
       try {
         switch (header.type) {
+          case MessageType.PING:
+            link.writer.writePong(header.timestamp, arrival).catch(() => {});
+            break;
+          case MessageType.PONG: {
+            await link.reader.readPayload(pong);
+            const view = new DataView(pong.buffer);
+            this.#clock.add(view.getFloat64(0), view.getFloat64(8), header.timestamp, arrival);
+            this.#stats.rttMs = this.#clock.rttMs;
+            this.#stats.clockOffsetMs = this.#clock.offsetMs;
+            break;
+          }
           case MessageType.FRAME: {
             const packet = box.acquire();
             try {
@@ -654,7 +767,7 @@ export class Session {
         win.show(frame);
         this.#pumpWindow();
       }
-      stats.recordLatency(timestamp, now());
+      stats.recordLatency(this.#clock.toLocal(timestamp), now());
       stats.framesDecoded++;
       stats.frameWidth = width;
       stats.frameHeight = height;
@@ -697,16 +810,12 @@ export class Session {
   // --- ending -----------------------------------------------------------
 
   #linkFailed(link: Link, error: unknown): void {
-    if (this.#end !== undefined) return;
+    // Only the current links matter: old ones fail as they are torn down.
+    if (this.#end !== undefined || this.#reconnecting || !this.#links.includes(link)) return;
     const reset = error instanceof Deno.errors.ConnectionReset ||
       error instanceof Deno.errors.BrokenPipe;
-    this.#finish(
-      new CallError(
-        `Lost the connection to the peer at ${link.remote}: ` +
-          (reset ? "connection reset (the peer stopped without hanging up)" : messageOf(error)),
-        { cause: error },
-      ),
-    );
+    const reason = reset ? "connection reset" : messageOf(error);
+    this.#reconnect(`${link.remote}: ${reason}`).catch((e) => this.#failed(e));
   }
 
   #failed(error: unknown): void {
@@ -719,16 +828,15 @@ export class Session {
     this.#abort.abort();
     this.#sendBox.close();
     this.#recvBox.close();
-    const wake = this.#windowOpen;
-    this.#windowOpen = undefined;
-    wake?.();
+    for (const wake of [this.#windowOpen, this.#linkReady]) wake?.();
+    this.#windowOpen = this.#linkReady = undefined;
     this.#settle();
   }
 
   async #shutdown(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
-    if (this.#listener) closeQuietly(this.#listener);
+    await this.#acceptor?.close();
     const end = this.#end;
     // Say goodbye and half-close, then let the peer close first, so neither
     // side's kernel resets a connection that still holds unread data.

@@ -77,6 +77,12 @@ export class CallStats {
   decodeErrors = 0;
   frameWidth = 0;
   frameHeight = 0;
+  /** Latest round-trip time from the heartbeats (null before the first). */
+  rttMs: number | null = null;
+  /** The peer's clock minus this one, as the heartbeats estimate it. */
+  clockOffsetMs = 0;
+  /** Times the call reconnected after losing a connection. */
+  reconnects = 0;
   /** Whole-call latency. */
   readonly latency: LatencyHistogram = new LatencyHistogram();
   /** Latency since the last report. */
@@ -109,6 +115,7 @@ export interface StatsLine {
   decode_errors: number;
   latency_ms_p50: number | null;
   latency_ms_p95: number | null;
+  rtt_ms: number | null;
   /** This process's resident memory now (null where unknown). */
   rss_mb: number | null;
 }
@@ -131,6 +138,9 @@ export interface StatsSummary {
   latency_ms_p50: number | null;
   latency_ms_p95: number | null;
   latency_ms_p99: number | null;
+  rtt_ms: number | null;
+  clock_offset_ms: number;
+  reconnects: number;
   frame_width: number;
   frame_height: number;
   /** CPU time this process used, user plus system (null where unknown). */
@@ -180,6 +190,7 @@ export class RateMeter {
       decode_errors: s.decodeErrors,
       latency_ms_p50: s.recentLatency.percentile(0.5),
       latency_ms_p95: s.recentLatency.percentile(0.95),
+      rtt_ms: s.rttMs === null ? null : round(s.rttMs),
       rss_mb: processUsage().rssMb,
     };
     s.recentLatency.reset();
@@ -224,6 +235,9 @@ export function summarize(
     latency_ms_p50: stats.latency.percentile(0.5),
     latency_ms_p95: stats.latency.percentile(0.95),
     latency_ms_p99: stats.latency.percentile(0.99),
+    rtt_ms: stats.rttMs === null ? null : round(stats.rttMs),
+    clock_offset_ms: round(stats.clockOffsetMs),
+    reconnects: stats.reconnects,
     frame_width: stats.frameWidth,
     frame_height: stats.frameHeight,
     cpu_s: usage.cpuS,
@@ -277,7 +291,8 @@ export function formatStatsLine(line: StatsLine): string {
     `received ${line.received_fps.toFixed(1)} fps ${Math.round(line.received_kbps)} kbit/s, ` +
     `shown ${line.decoded_fps.toFixed(1)} fps | dropped ${line.dropped_sending}/` +
     `${line.dropped_receiving} | decode errors ${line.decode_errors} | ` +
-    `latency p50 ${ms(line.latency_ms_p50)} ms p95 ${ms(line.latency_ms_p95)} ms`;
+    `latency p50 ${ms(line.latency_ms_p50)} ms p95 ${ms(line.latency_ms_p95)} ms | ` +
+    `rtt ${ms(line.rtt_ms)} ms`;
 }
 
 function round(v: number): number {

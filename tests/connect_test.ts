@@ -1,4 +1,5 @@
-import { acceptPeer, delay, dialPeer, formatAddress, handshake, listen } from "../src/connect.ts";
+import { Acceptor } from "../src/acceptor.ts";
+import { delay, dialPeer, formatAddress, handshake, listen } from "../src/connect.ts";
 import { CallError, ProtocolError } from "../src/errors.ts";
 import { HelloFlag } from "../src/protocol.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
@@ -34,9 +35,9 @@ Deno.test("dialPeer() retries until the peer listens, then greets it", async () 
     onRetry: (reason) => reasons.push(reason),
   });
   await delay(600);
-  const listener = listen({ hostname: "127.0.0.1", port });
-  const [dialed, accepted] = await Promise.all([dialing, acceptPeer(listener, { hello })]);
-  listener.close();
+  const acceptor = new Acceptor(listen({ hostname: "127.0.0.1", port }), { hello });
+  const [dialed, accepted] = await Promise.all([dialing, acceptor.next()]);
+  await acceptor.close();
   assert(dialed && accepted);
   assert(reasons.length >= 1 && reasons[0] === "connection refused", reasons.join());
   assertEquals([dialed.peer.name, accepted.peer.flags], ["t", HelloFlag.VIDEO]);
@@ -72,18 +73,33 @@ Deno.test("handshake() gives up on a peer that sends nothing", async () => {
   listener.close();
 });
 
-Deno.test("acceptPeer() turns away garbage and returns null once the listener closes", async () => {
+Deno.test("Acceptor turns away garbage and silence without blocking the real peer", async () => {
   const listener = listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
   const rejected: string[] = [];
-  const accepting = acceptPeer(listener, { hello, onRejected: (_, why) => rejected.push(why) });
-  const junk = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: (listener.addr as Deno.NetAddr).port,
-  });
+  const acceptor = new Acceptor(listener, { hello, onRejected: (_, why) => rejected.push(why) });
+  const accepting = acceptor.next();
+  const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+  const junk = await Deno.connect({ hostname: "127.0.0.1", port });
   await junk.write(new Uint8Array(64).fill(0x41));
-  while (rejected.length === 0) await delay(20);
-  junk.close();
-  assert(rejected[0]!.includes("wrong magic"), rejected[0]);
-  listener.close();
-  assertEquals(await accepting, null);
+  const dialed = await dialPeer({ hostname: "127.0.0.1", port }, {
+    hello,
+    signal: new AbortController().signal,
+  });
+  const accepted = await accepting;
+  assert(dialed && accepted, "the real peer got through while a silent one waited");
+  while (!rejected.some((r) => r.includes("wrong magic"))) await delay(20);
+  // During the call, another caller is told the call is busy, quickly.
+  const t = performance.now();
+  await assertRejects(
+    () =>
+      dialPeer({ hostname: "127.0.0.1", port }, { hello, signal: new AbortController().signal }),
+    CallError,
+    "the call was refused: the peer is already in a call",
+  );
+  assert(performance.now() - t < 1000);
+  assert(rejected.includes("a call is already in progress"));
+  for (const c of [silent, junk, dialed.conn, accepted.conn]) c.close();
+  await acceptor.close();
+  assertEquals(await acceptor.next(), null);
 });

@@ -70,7 +70,7 @@ Deno.test("without a code the call works, warns, and the JPEG is in clear (the s
   assert(contains(proxy.bytes("up"), JPEG_START) && contains(proxy.bytes("up"), JFIF));
 });
 
-Deno.test("a tampered frame ends the connection and is never shown", async () => {
+Deno.test("a tampered frame ends the connection, is never shown, and the call resumes", async () => {
   let flipped = false;
   const { a, b, codes, proxy } = await callThrough(
     (p) =>
@@ -89,15 +89,16 @@ Deno.test("a tampered frame ends the connection and is never shown", async () =>
   );
   await using _ = proxy;
   assert(flipped, "the proxy saw enough traffic to tamper with");
-  assertEquals(codes[0], 1, a.stderr);
   assertMatch(a.stderr, /failed authentication: it was tampered with, replayed, reordered/);
+  assertMatch(b.stderr, /Reconnected to .* encrypted with fresh keys/);
+  assertEquals(codes, [0, 0], `${a.stderr}\n${b.stderr}`);
   assertEquals(a.summary().decode_errors, 0, "the tampered frame was not decoded");
-  void b;
+  assertEquals(a.summary().reconnects, 1);
 });
 
-Deno.test("a replayed message ends the connection", async () => {
+Deno.test("a replayed message ends the connection, and the call resumes", async () => {
   let replayed = false;
-  const { a, codes, proxy } = await callThrough(
+  const { a, b, codes, proxy } = await callThrough(
     (p) =>
       new Proxy(p, (chunk, dir, offset) => {
         // Send one chunk twice, well past the handshake.
@@ -115,7 +116,8 @@ Deno.test("a replayed message ends the connection", async () => {
   );
   await using _ = proxy;
   assert(replayed);
-  assertEquals(codes[0], 1, a.stderr);
+  assertEquals(codes, [0, 0], `${a.stderr}\n${b.stderr}`);
+  assertEquals(a.summary().reconnects, 1);
   assertMatch(
     a.stderr,
     /failed authentication|Message too large|Unknown message type|Message too short/,
