@@ -404,6 +404,8 @@ export class Session {
     for (const link of this.#links) {
       this.#heard.set(link, t);
       this.#readers.push(this.#track(this.#readLoop(link)));
+      // A first ping at once: the clock offset is known before the first frames.
+      link.writer.writeEmpty(MessageType.PING).catch(() => {});
     }
     // Wake a sender waiting for a link, or for acknowledgements on a dead one.
     for (const wake of [this.#linkReady, this.#windowOpen]) wake?.();
@@ -767,7 +769,8 @@ export class Session {
         win.show(frame);
         this.#pumpWindow();
       }
-      stats.recordLatency(this.#clock.toLocal(timestamp), now());
+      // Until the first heartbeat answer, the peer's clock is unknown.
+      if (this.#clock.rttMs !== null) stats.recordLatency(this.#clock.toLocal(timestamp), now());
       stats.framesDecoded++;
       stats.frameWidth = width;
       stats.frameHeight = height;

@@ -93,3 +93,25 @@ Deno.test("a third caller during a call is refused at once and the call goes on"
   );
   assertEquals(a.summary().reconnects, 0);
 });
+
+Deno.test("latency is right when the peer's clock is 30 s ahead (offset from heartbeats)", async () => {
+  const faketime = await new Deno.Command("sh", { args: ["-c", "command -v faketime"] }).output();
+  assert(faketime.success, "faketime is not installed: run the README's test command");
+  const port = freePort();
+  const a = new Peer(["--listen", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "60"]);
+  await a.waitFor("Waiting for the peer");
+  // faketime shifts the wall clock only (the monotonic clock stays true).
+  const b = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "60"], {
+    LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    FAKETIME: "+30s",
+    FAKETIME_DONT_FAKE_MONOTONIC: "1",
+  });
+  assertEquals(await Promise.all([a.exit(), b.exit()]), [0, 0], `${a.stderr}\n${b.stderr}`);
+  const sa = a.summary(), sb = b.summary();
+  assert(Math.abs(sa.clock_offset_ms - 30_000) < 500, `offset seen by A: ${sa.clock_offset_ms}`);
+  assert(Math.abs(sb.clock_offset_ms + 30_000) < 500, `offset seen by B: ${sb.clock_offset_ms}`);
+  for (const s of [sa, sb]) {
+    assert(s.latency_ms_p95 !== null && s.latency_ms_p95 < 200, `p95 ${s.latency_ms_p95} ms`);
+    assert(s.rtt_ms !== null && s.rtt_ms < 100, `rtt ${s.rtt_ms} ms`);
+  }
+});
