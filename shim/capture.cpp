@@ -85,8 +85,8 @@ bool open_video(pc_capture *cap, int kind, const char *spec, double fps) {
       break;
     case PC_SOURCE_GST:
       return v.open(spec, cv::CAP_GSTREAMER);
-    default:  // files and URLs
-      return v.open(spec, cv::CAP_FFMPEG) || v.open(spec, cv::CAP_ANY);
+    default:  // files and URLs; not CAP_ANY, which would probe cameras too
+      return v.open(spec, cv::CAP_FFMPEG) || v.open(spec, cv::CAP_GSTREAMER);
   }
   // Live devices: ask for the size and rate, and the smallest buffer so a
   // slow reader gets the newest frame rather than a queued one.
