@@ -19,14 +19,16 @@ export class Peer {
    *
    * @param args peercam's arguments.
    * @param env Extra environment (a value of "" removes the variable).
+   * @param prefix A command to run it under, e.g. `ip netns exec NS`.
    */
-  constructor(args: string[], env: Record<string, string> = {}) {
+  constructor(args: string[], env: Record<string, string> = {}, prefix: string[] = []) {
     const removed = Object.entries(env).filter(([, v]) => v === "").map(([k]) => k);
     const base = Deno.env.toObject();
     for (const k of removed) delete base[k];
     const kept = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}main.ts`, ...args],
+    const command = [...prefix, Deno.execPath(), "run", "-A", `${ROOT}main.ts`, ...args];
+    this.child = new Deno.Command(command[0]!, {
+      args: command.slice(1),
       cwd: ROOT,
       env: { ...base, ...kept, NO_COLOR: "1" },
       clearEnv: true,
