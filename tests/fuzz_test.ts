@@ -9,7 +9,9 @@ import fc from "fast-check";
 import { ProtocolError } from "../src/errors.ts";
 import { MessageReader } from "../src/message_reader.ts";
 import { MessageWriter } from "../src/message_writer.ts";
-import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
+import { handshake } from "../src/connect.ts";
+import { encodeHello, HEADER_SIZE, HelloFlag, MessageType, writeHeader } from "../src/protocol.ts";
+import { KeyPair } from "../src/secure.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { chunked, ChunkSource, concat, RecordingSink } from "./_bytes.ts";
 
@@ -147,4 +149,41 @@ Deno.test("fuzz: memory stays bounded under hostile declared lengths", async () 
   );
   const grown = (Deno.memoryUsage().rss - before) / (1 << 20);
   assert(grown < 64, `RSS grew by ${grown.toFixed(0)} MiB`);
+});
+
+Deno.test("fuzz: a handshake fed random bytes after a valid hello fails with a ProtocolError", async () => {
+  const code = "ABCDEFGHJKMNPQRSTVWX";
+  const keys = await KeyPair.generate();
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), fc.boolean(), async (junk, secureHello) => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const attacker = (async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        const hello = encodeHello({
+          flags: secureHello ? HelloFlag.SECURE : 0,
+          name: "fuzz",
+          publicKey: secureHello ? keys.publicKey : undefined,
+        });
+        await conn.write(concat([hello, junk])).catch(() => {});
+        conn.closeWrite().catch(() => {});
+        const sink = new Uint8Array(4096);
+        try {
+          while (await conn.read(sink) !== null);
+        } catch { /* reset */ }
+        conn.close();
+      })();
+      const conn = await listener.accept();
+      listener.close();
+      try {
+        const link = await handshake(conn, { flags: 0, name: "peer", code }, "acceptor", 2000);
+        link.conn.close();
+        throw new Error("a handshake with random bytes succeeded");
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+      }
+      await attacker;
+    }),
+    { seed: SEED, numRuns: 60 },
+  );
 });

@@ -3,7 +3,10 @@
  * attacker (sniffing, tampering, replaying), wrong and missing codes.
  */
 
-import { generateCode } from "../src/secret.ts";
+import { handshake } from "../src/connect.ts";
+import { MessageWriter } from "../src/message_writer.ts";
+import { HEADER_SIZE, HelloFlag } from "../src/protocol.ts";
+import { generateCode, normalizeCode } from "../src/secret.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { Peer } from "./_peer.ts";
 import { contains, Proxy } from "./_proxy.ts";
@@ -186,4 +189,32 @@ Deno.test("--secret new on the listener prints a code the peer can use", async (
     code,
   ]);
   assertEquals(await Promise.all([a.exit(), b.exit()]), [0, 0], `${a.stderr}\n${b.stderr}`);
+});
+
+Deno.test("corrupt JPEG from an authenticated peer counts as decode errors; the call goes on", async () => {
+  const code = generateCode();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const peer = new Peer(
+    ["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--source", "none", "--stats", "json"],
+    { PEERCAM_SECRET: code },
+  );
+  const conn = await listener.accept();
+  listener.close();
+  const link = await handshake(conn, {
+    flags: HelloFlag.VIDEO,
+    name: "fake",
+    code: normalizeCode(code),
+  }, "acceptor");
+  const buf = new Uint8Array(HEADER_SIZE + 64 + MessageWriter.TRAILER);
+  buf.fill(0xab, HEADER_SIZE, HEADER_SIZE + 64);
+  for (let i = 0; i < 5; i++) await link.writer.writeFrame(buf, 64, i, Date.now());
+  await new Promise((r) => setTimeout(r, 500));
+  await link.writer.writeBye(0);
+  assertEquals(await peer.exit(), 0, peer.stderr);
+  link.conn.close();
+  assertMatch(peer.stderr, /encrypted/);
+  assertMatch(peer.stderr, /Received a frame that does not decode/);
+  const s = peer.summary();
+  assertEquals([s.frames_received, s.frames_decoded, s.decode_errors > 0], [5, 0, true]);
 });
