@@ -106,3 +106,24 @@ export async function runPeer(
   const code = await peer.exit();
   return { code, stdout: peer.stdout, stderr: peer.stderr };
 }
+
+/** Flags for a headless peer sending the test pattern at a small size. */
+export const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240"];
+
+/**
+ * Starts a peer listening on loopback `port` and waits until it says so.
+ *
+ * @param port The port.
+ * @param args More flags.
+ * @param env Extra environment.
+ * @returns The running peer.
+ */
+export async function listening(
+  port: number,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<Peer> {
+  const peer = new Peer(["--listen", `127.0.0.1:${port}`, ...args], env);
+  await peer.waitFor("Waiting for the peer");
+  return peer;
+}

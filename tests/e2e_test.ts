@@ -8,10 +8,8 @@ import { MessageWriter } from "../src/message_writer.ts";
 import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { Peer, runPeer } from "./_peer.ts";
+import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
 import { freePort, makeClip } from "./_tools.ts";
-
-const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240"];
 
 function assertGoodCall(s: StatsSummary, frames: number, from: string): void {
   assert(s.frames_decoded >= frames, `${from}: decoded ${s.frames_decoded} < ${frames}`);
@@ -175,16 +173,7 @@ Deno.test("dialling something that is not peercam fails clearly", async () => {
 
 Deno.test("the listener turns away garbage and still takes the real peer", async () => {
   const port = freePort();
-  const a = new Peer([
-    "--listen",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--frames",
-    "30",
-    "--stats",
-    "json",
-  ]);
-  await a.waitFor("Waiting for the peer");
+  const a = await listening(port, [...HEADLESS, "--frames", "30", "--stats", "json"]);
   const junk = await Deno.connect({ hostname: "127.0.0.1", port });
   await junk.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   await a.waitFor("Turned away a connection from 127.0.0.1");

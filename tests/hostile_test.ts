@@ -7,10 +7,8 @@
 import { generateCode } from "../src/secret.ts";
 import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { Peer } from "./_peer.ts";
+import { HEADLESS, listening, Peer } from "./_peer.ts";
 import { freePort } from "./_tools.ts";
-
-const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240"];
 
 async function send(port: number, bytes: Uint8Array, keepOpen = false): Promise<Deno.TcpConn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -34,18 +32,9 @@ async function send(port: number, bytes: Uint8Array, keepOpen = false): Promise<
 Deno.test("a listening peer survives hostile connections and then takes the real peer", async () => {
   const code = generateCode();
   const port = freePort();
-  const a = new Peer([
-    "--listen",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--frames",
-    "30",
-    "--stats",
-    "json",
-  ], {
+  const a = await listening(port, [...HEADLESS, "--frames", "30", "--stats", "json"], {
     PEERCAM_SECRET: code,
   });
-  await a.waitFor("Waiting for the peer");
   const random = crypto.getRandomValues(new Uint8Array(5000));
   const http = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: peer\r\n\r\n");
   const header = new Uint8Array(HEADER_SIZE);

@@ -4,7 +4,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { Peer } from "./_peer.ts";
+import { listening, Peer } from "./_peer.ts";
 import { freePort } from "./_tools.ts";
 
 const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240", "--stats", "json"];
@@ -41,8 +41,7 @@ for (const killed of ["dialler", "listener"] as const) {
 
 Deno.test("a peer that never comes back ends the call after --reconnect-timeout (exit 1)", async () => {
   const port = freePort();
-  const a = new Peer(["--listen", `127.0.0.1:${port}`, ...HEADLESS, "--reconnect-timeout", "2"]);
-  await a.waitFor("Waiting for the peer");
+  const a = await listening(port, [...HEADLESS, "--reconnect-timeout", "2"]);
   const b = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS]);
   await a.waitFor("In a call");
   b.child.kill("SIGKILL");
@@ -55,8 +54,7 @@ Deno.test("a peer that never comes back ends the call after --reconnect-timeout 
 
 Deno.test("a frozen peer (half-open link) is noticed within seconds and the call resumes", async () => {
   const port = freePort();
-  const a = new Peer(["--listen", `127.0.0.1:${port}`, ...HEADLESS]);
-  await a.waitFor("Waiting for the peer");
+  const a = await listening(port, [...HEADLESS]);
   const b = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS]);
   await b.waitFor("In a call");
   await sleep(500);
@@ -79,8 +77,7 @@ Deno.test("a frozen peer (half-open link) is noticed within seconds and the call
 
 Deno.test("a third caller during a call is refused at once and the call goes on", async () => {
   const port = freePort();
-  const a = new Peer(["--listen", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "90"]);
-  await a.waitFor("Waiting for the peer");
+  const a = await listening(port, [...HEADLESS, "--frames", "90"]);
   const b = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "90"]);
   await b.waitFor("In a call");
   const c = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS]);
@@ -98,8 +95,7 @@ Deno.test("latency is right when the peer's clock is 30 s ahead (offset from hea
   const faketime = await new Deno.Command("sh", { args: ["-c", "command -v faketime"] }).output();
   assert(faketime.success, "faketime is not installed: run the README's test command");
   const port = freePort();
-  const a = new Peer(["--listen", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "60"]);
-  await a.waitFor("Waiting for the peer");
+  const a = await listening(port, [...HEADLESS, "--frames", "60"]);
   // faketime shifts the wall clock only (the monotonic clock stays true).
   const b = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--frames", "60"], {
     LD_PRELOAD: "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",

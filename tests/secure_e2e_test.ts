@@ -8,11 +8,10 @@ import { MessageWriter } from "../src/message_writer.ts";
 import { HEADER_SIZE, HelloFlag } from "../src/protocol.ts";
 import { generateCode, normalizeCode } from "../src/secret.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { Peer } from "./_peer.ts";
+import { HEADLESS, listening, Peer } from "./_peer.ts";
 import { contains, Proxy } from "./_proxy.ts";
 import { freePort } from "./_tools.ts";
 
-const HEADLESS = ["--no-window", "--source", "test", "--size", "320x240"];
 const JPEG_START = [0xff, 0xd8, 0xff]; // SOI then the next marker
 const JFIF = [...new TextEncoder().encode("JFIF")];
 
@@ -131,18 +130,9 @@ Deno.test("a replayed message ends the connection, and the call resumes", async 
 Deno.test("a wrong code is refused on both sides; the listener then takes the right peer", async () => {
   const code = generateCode();
   const port = freePort();
-  const a = new Peer([
-    "--listen",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--frames",
-    "30",
-    "--stats",
-    "json",
-  ], {
+  const a = await listening(port, [...HEADLESS, "--frames", "30", "--stats", "json"], {
     PEERCAM_SECRET: code,
   });
-  await a.waitFor("Waiting for the peer");
   const wrong = new Peer(["--peer", `127.0.0.1:${port}`, ...HEADLESS, "--secret", generateCode()]);
   assertEquals(await wrong.exit(), 1);
   assertMatch(
