@@ -1,8 +1,9 @@
 /**
  * Soak: a long call at 30 fps both ways (default 10 minutes, 1280x720,
  * real footage), with both peers' memory sampled every second from their
- * `--stats json` lines. Prints the growth from the first minute to the end;
- * a flat line is the target.
+ * `--stats json` lines (kept in bench/out/soak-A.jsonl and soak-B.jsonl).
+ * Prints the growth from the first minute to the end; a flat line is the
+ * target.
  *
  *     deno run -A bench/soak.ts [--minutes 10] [--size 1280x720]
  *
@@ -72,7 +73,9 @@ const b = spawn(["--peer", `127.0.0.1:${port}`]);
 const outputs = await Promise.all([a.output(), b.output()]);
 
 for (const [i, out] of outputs.entries()) {
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((x) => JSON.parse(x));
+  const text = new TextDecoder().decode(out.stdout);
+  await Deno.writeTextFile(`${OUT}/soak-${i === 0 ? "A" : "B"}.jsonl`, text);
+  const lines = text.trim().split("\n").map((x) => JSON.parse(x));
   const stats = lines.filter((x) => x.type === "stats");
   const rss = stats.map((x) => x.rss_mb as number);
   const p95 = stats.map((x) => x.latency_ms_p95 as number | null).filter((x): x is number =>

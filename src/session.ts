@@ -589,6 +589,10 @@ export class Session {
       const packet = await box.take();
       if (packet === undefined) return;
       const seq = (this.#lastSent + 1) >>> 0;
+      // Counted as sent before the write completes: the peer may take the
+      // frame and acknowledge it before this task runs again, and an
+      // acknowledgement for a frame not yet counted would be ignored.
+      this.#lastSent = seq;
       try {
         await link.writer.writeFrame(packet.data, packet.length, seq, packet.timestamp);
       } catch (error) {
@@ -598,7 +602,6 @@ export class Session {
         box.release(packet);
       }
       if (this.#sendLink !== link) continue; // it broke meanwhile: counters were reset
-      this.#lastSent = seq;
       this.#stats.framesSent++;
       this.#stats.bytesSent += HEADER_SIZE + packet.length;
     }
@@ -713,7 +716,7 @@ export class Session {
     link.writer.writeEmpty(MessageType.ACK, written).then(() => {
       state.writing = false;
       if (state.seq !== written) this.#ack(link, state.seq);
-    }, () => {});
+    }, () => state.writing = false); // the link failed; reconnecting resets all this
   }
 
   #onBye(reason: number, text: Uint8Array): void {

@@ -118,6 +118,9 @@ export interface StatsLine {
   rtt_ms: number | null;
   /** This process's resident memory now (null where unknown). */
   rss_mb: number | null;
+  /** JavaScript heap in use, and memory V8 tracks outside it (buffers), MB. */
+  heap_mb: number;
+  external_mb: number;
 }
 
 /** The final `--stats json` object. */
@@ -192,6 +195,7 @@ export class RateMeter {
       latency_ms_p95: s.recentLatency.percentile(0.95),
       rtt_ms: s.rttMs === null ? null : round(s.rttMs),
       rss_mb: processUsage().rssMb,
+      ...heapUsage(),
     };
     s.recentLatency.reset();
     this.#last = {
@@ -243,6 +247,11 @@ export function summarize(
     cpu_s: usage.cpuS,
     rss_peak_mb: usage.rssPeakMb,
   };
+}
+
+function heapUsage(): { heap_mb: number; external_mb: number } {
+  const m = Deno.memoryUsage();
+  return { heap_mb: round(m.heapUsed / 1048576), external_mb: round(m.external / 1048576) };
 }
 
 /** This process's resource use, read from Linux's /proc (nulls elsewhere). */
