@@ -10,8 +10,12 @@ import type { StatsLine } from "../src/stats.ts";
 
 async function sh(cmd: string): Promise<{ ok: boolean; out: string }> {
   try {
-    const r = await new Deno.Command("sh", { args: ["-c", cmd], stdout: "piped", stderr: "piped" })
-      .output();
+    // ip and tc live in /usr/sbin or /sbin, which a non-login PATH may lack.
+    const r = await new Deno.Command("sh", {
+      args: ["-c", `PATH="$PATH:/usr/sbin:/sbin"; ${cmd}`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
     const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
     return { ok: r.success, out: out.trim() };
   } catch (error) {
