@@ -39,8 +39,8 @@ const noNetns = netns.ok
   ? undefined
   : `cannot create network namespaces here (${netns.out || "ip failed"})`;
 const noNetem = noNetns ??
-  (netem.ok ? undefined : `the kernel has no netem qdisc (tc: ${netem.out})`);
-const noTbf = noNetns ?? (tbf.ok ? undefined : `the kernel has no tbf qdisc (tc: ${tbf.out})`);
+  (netem.ok ? undefined : `tc cannot add a netem qdisc here (${netem.out})`);
+const noTbf = noNetns ?? (tbf.ok ? undefined : `tc cannot add a tbf qdisc here (${tbf.out})`);
 for (const reason of [noNetns, noNetem, noTbf]) {
   if (reason) console.error(`netns_test: skipping: ${reason}`);
 }
