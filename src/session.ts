@@ -16,22 +16,13 @@
  * @module
  */
 
-import {
-  Capture,
-  type EncodeResult,
-  Frame,
-  JpegDecoder,
-  JpegEncoder,
-  ShimError,
-  Window,
-} from "../ffi/mod.ts";
+import { Frame, JpegDecoder, ShimError, Window } from "../ffi/mod.ts";
 import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
 import { Acceptor } from "./acceptor.ts";
 import { ClockEstimator } from "./clock.ts";
 import {
   closeQuietly,
-  delay,
   dialPeer,
   formatAddress,
   type Greeting,
@@ -42,6 +33,7 @@ import {
 import { CallError, ProtocolError } from "./errors.ts";
 import { Latest } from "./latest.ts";
 import { Packet } from "./packet.ts";
+import { Producer } from "./producer.ts";
 import {
   ByeReason,
   HEADER_SIZE,
@@ -54,15 +46,12 @@ import {
 } from "./protocol.ts";
 import { formatCode } from "./secret.ts";
 import { TAG_SIZE } from "./secure.ts";
-import { describeSource, openFailureMessage } from "./source.ts";
+import { describeSource } from "./source.ts";
 import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";
 
 /** Frames sent but not yet acknowledged before the sender waits. */
 export const MAX_IN_FLIGHT = 3;
-
-/** How long a captured frame may wait for the sender before a fresher one replaces it. */
-const MIN_STALE_MS = 20;
 
 /** How often each side pings the other. */
 export const HEARTBEAT_MS = 1000;
@@ -105,12 +94,7 @@ export class Session {
   #settle!: () => void;
   #ended = new Promise<void>((resolve) => this.#settle = resolve);
 
-  #capture?: Capture;
-  /** How frames become JPEG: see {@linkcode Session.#grab}. */
-  #sourceMode: "encode" | "passthrough" | "transcode" = "encode";
-  #sourceJpeg = new Packet(256 * 1024);
-  #captured?: Frame;
-  #encoder?: JpegEncoder;
+  #producer?: Producer;
   #decoder?: JpegDecoder;
   #decoded?: Frame;
   #window?: Window;
@@ -201,35 +185,18 @@ export class Session {
   }
 
   async #openSource(): Promise<void> {
-    const source = this.#o.source;
     this.#decoder = new JpegDecoder();
     this.#decoded = new Frame();
-    if (source.kind === "none") return;
-    try {
-      this.#capture = await Capture.open({
-        kind: source.kind,
-        spec: source.spec,
-        width: this.#o.width,
-        height: this.#o.height,
-        fps: this.#o.fps,
-      });
-    } catch (error) {
-      if (!(error instanceof ShimError)) throw error;
-      throw new CallError(openFailureMessage(source, error.message), { cause: error });
-    }
-    this.#captured = new Frame();
-    this.#encoder = new JpegEncoder();
-    const [width, height] = this.#capture.sourceSize();
-    if (
-      width === this.#o.width && height === this.#o.height && this.#capture.enablePassthrough()
-    ) {
-      this.#sourceMode = this.#o.passthrough ? "passthrough" : "transcode";
+    this.#producer = await Producer.open(this.#o);
+    if (this.#producer?.mode === "passthrough") {
       this.#out.status(
-        this.#o.passthrough
-          ? "The source is stored as JPEG at the frame size: sending its frames as they are " +
-            "(give --quality to re-encode)"
-          : `The source is stored as JPEG at the frame size: re-encoding it at quality ` +
-            `${this.#o.quality} without decoding to BGR`,
+        "The source is stored as JPEG at the frame size: sending its frames as they are " +
+          "(give --quality to re-encode)",
+      );
+    } else if (this.#producer?.mode === "transcode") {
+      this.#out.status(
+        `The source is stored as JPEG at the frame size: re-encoding it at quality ` +
+          `${this.#o.quality} without decoding to BGR`,
       );
     }
   }
@@ -383,8 +350,11 @@ export class Session {
       this.#out.status("The peer has no source (--source none): it will send no video");
     }
     if (o.window) this.#openWindow(peer);
-    if (this.#capture) {
-      this.#tasks.push(this.#track(this.#captureLoop()), this.#track(this.#sendLoop()));
+    if (this.#producer) {
+      this.#tasks.push(
+        this.#track(this.#captureLoop(this.#producer)),
+        this.#track(this.#sendLoop()),
+      );
     }
     this.#tasks.push(this.#track(this.#displayLoop()));
     this.#attach();
@@ -481,93 +451,13 @@ export class Session {
     else if (!win.visible) this.quit("You closed the window");
   }
 
-  async #captureLoop(): Promise<void> {
-    const o = this.#o;
-    const capture = this.#capture!;
+  async #captureLoop(producer: Producer): Promise<void> {
     const box = this.#sendBox;
-    const signal = this.#abort.signal;
-    const interval = o.fps > 0 ? 1000 / o.fps : 0;
-    let next = performance.now();
-    let emptyRuns = 0;
-    // A file or the test pattern can wait until the sender wants a frame (a
-    // live source is read continuously); but a frame left waiting behind a
-    // slow link is replaced after a frame interval, so none goes out stale.
-    const onDemand = o.source.kind === "file" || o.source.kind === "test";
-    const staleAfter = Math.max(interval, MIN_STALE_MS);
-    while (!signal.aborted) {
-      if (onDemand) await box.idle(staleAfter);
-      if (interval > 0) {
-        const wait = next - performance.now();
-        if (wait > 0) await delay(wait, signal);
-        // Pace from the schedule, but never try to catch up a backlog.
-        next = Math.max(next + interval, performance.now() - interval);
-        if (signal.aborted) return;
-      }
-      const packet = box.acquire();
-      let got: "frame" | "end";
-      try {
-        got = await this.#grab(packet);
-      } catch (error) {
-        box.release(packet);
-        throw error;
-      }
-      if (got === "end") {
-        box.release(packet);
-        if (o.source.kind === "file" && emptyRuns++ === 0) {
-          await capture.rewind(); // loop a video file
-          continue;
-        }
-        if (emptyRuns > 1) throw new CallError(`${describeSource(o.source)} has no frames`);
-        this.#out.status(`The source has ended; still receiving`);
-        return;
-      }
-      emptyRuns = 0;
-      box.publish(packet);
-      this.#stats.droppedSending = box.dropped;
-    }
-  }
-
-  // Fills `packet` with the next frame as JPEG, the cheapest way the source
-  // allows: its own JPEG bytes, those bytes re-encoded without leaving YUV,
-  // or a BGR frame encoded.
-  async #grab(packet: Packet): Promise<"frame" | "end"> {
-    const quality = this.#o.quality;
-    const encoder = this.#encoder!;
-    if (this.#sourceMode === "encode") {
-      const frame = this.#captured!;
-      if (await this.#capture!.read(frame) === "end") return "end";
-      packet.timestamp = now();
-      packet.length = await fit(packet, (out) => encoder.encode(frame, quality, out));
-      return "frame";
-    }
-    const source = this.#sourceMode === "passthrough" ? packet : this.#sourceJpeg;
-    if (!await this.#readJpeg(source)) return "end";
-    packet.timestamp = now();
-    if (source !== packet) {
-      packet.length = await fit(
-        packet,
-        (out) => encoder.encodeJpeg(source.payload, source.length, quality, out),
-      );
-    }
-    return "frame";
-  }
-
-  // Reads the source's next JPEG frame into `into`; false at the end.
-  async #readJpeg(into: Packet): Promise<boolean> {
-    while (true) {
-      const result = await this.#capture!.readJpeg(into.payload);
-      if (result.kind === "end") return false;
-      if (result.kind === "frame") {
-        into.length = result.length;
-        return true;
-      }
-      if (result.needed > MAX_FRAME_PAYLOAD) {
-        throw new CallError(
-          `The source has a ${result.needed}-byte frame, over the ${MAX_FRAME_PAYLOAD}-byte limit`,
-        );
-      }
-      into.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
-    }
+    await producer.run(
+      box,
+      this.#abort.signal,
+      () => this.#out.status("The source has ended; still receiving"),
+    );
   }
 
   async #sendLoop(): Promise<void> {
@@ -807,6 +697,7 @@ export class Session {
   #startStats(mode: "text" | "json"): void {
     const meter = new RateMeter(this.#stats, performance.now());
     this.#timers.push(setInterval(() => {
+      this.#stats.droppedSending = this.#sendBox.dropped;
       const line = meter.sample(performance.now(), new Date());
       if (mode === "json") this.#out.json(line);
       else this.#out.live(formatStatsLine(line));
@@ -876,10 +767,11 @@ export class Session {
     this.#window?.close();
     // Native calls still in flight free their handles when they return.
     for (
-      const native of [this.#capture, this.#encoder, this.#decoder, this.#captured, this.#decoded]
+      const native of [this.#producer, this.#decoder, this.#decoded]
     ) {
       native?.close();
     }
+    this.#stats.droppedSending = this.#sendBox.dropped;
     if (this.#o.stats === "json") {
       this.#out.json(summarize(this.#stats, {
         peer: this.#peerName,
@@ -888,26 +780,6 @@ export class Session {
       }));
     }
   }
-}
-
-// Runs an encode into `packet`, growing the packet once if it is too small.
-async function fit(
-  packet: Packet,
-  encode: (out: Uint8Array<ArrayBuffer>) => Promise<EncodeResult>,
-): Promise<number> {
-  let result = await encode(packet.payload);
-  if (!result.ok) {
-    if (result.needed > MAX_FRAME_PAYLOAD) {
-      throw new CallError(
-        `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
-          "limit: lower --quality or --size",
-      );
-    }
-    packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
-    result = await encode(packet.payload);
-    if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
-  }
-  return result.length;
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {

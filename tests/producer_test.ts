@@ -1,0 +1,69 @@
+import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
+import { CallError } from "../src/errors.ts";
+import { Latest } from "../src/latest.ts";
+import { Packet } from "../src/packet.ts";
+import { Producer } from "../src/producer.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { makeClip } from "./_tools.ts";
+
+function options(...args: string[]): Options {
+  const c = parseCommandLine(["-l", "1", "--no-window", ...args]);
+  if (c.kind !== "call") throw new Error("expected a call");
+  return c.options;
+}
+
+async function produce(
+  producer: Producer,
+  count: number,
+): Promise<Array<{ bytes: Uint8Array; t: number }>> {
+  const box = new Latest([0, 1, 2].map(() => new Packet(1024)));
+  const abort = new AbortController();
+  const running = producer.run(box, abort.signal, () => {});
+  const got = [];
+  while (got.length < count) {
+    const p = (await box.take())!;
+    got.push({ bytes: p.payload.slice(0, p.length), t: p.timestamp });
+    box.release(p);
+  }
+  abort.abort();
+  box.close();
+  await running;
+  return got;
+}
+
+Deno.test("Producer encodes the test pattern into JPEG packets with capture times", async () => {
+  using producer = (await Producer.open(options("-s", "test", "--size", "160x120", "--fps", "0")))!;
+  assertEquals(producer.mode, "encode");
+  const frames = await produce(producer, 5);
+  for (const f of frames) assertEquals([f.bytes[0], f.bytes[1]], [0xff, 0xd8]);
+  assert(frames.every((f, i) => i === 0 || f.t >= frames[i - 1]!.t), "capture times increase");
+  assertEquals(DEFAULTS.quality, 80);
+});
+
+Deno.test("Producer passes an MJPEG file through, or re-encodes it when --quality is given", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clip = `${dir}/clip.avi`;
+    await makeClip(clip, 160, 120, 5);
+    using pass = (await Producer.open(options("-s", clip, "--size", "160x120", "--fps", "0")))!;
+    assertEquals(pass.mode, "passthrough");
+    const passed = await produce(pass, 8); // loops the 5-frame file
+    using again = (await Producer.open(options("-s", clip, "--size", "160x120", "-q", "30")))!;
+    assertEquals(again.mode, "transcode");
+    const recoded = await produce(again, 2);
+    assert(recoded[0]!.bytes.length < passed[0]!.bytes.length, "quality 30 is smaller");
+    using scaled = (await Producer.open(options("-s", clip, "--size", "320x240")))!;
+    assertEquals(scaled.mode, "encode");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Producer.open() gives nothing for --source none and a clear error for a missing file", async () => {
+  assertEquals(await Producer.open(options("-s", "none")), undefined);
+  await assertRejects(
+    () => Producer.open(options("-s", "/no/such.avi")),
+    CallError,
+    'Cannot open file "/no/such.avi": no such file',
+  );
+});
