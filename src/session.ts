@@ -405,6 +405,8 @@ export class Session {
     const since = performance.now();
     for (const link of this.#links) closeQuietly(link.conn);
     this.#links = [];
+    this.#heard.clear();
+    this.#acks.clear();
     this.#sendLink = undefined;
     this.#lastSent = this.#lastAcked = 0xffffffff;
     this.#peerSatisfied = false;
