@@ -105,7 +105,8 @@ Video:
       --no-window           receive and decode without opening a window
 
 Ending:
-      --reconnect-timeout S  after a lost connection, reconnect for up to S seconds
+      --reconnect-timeout SECONDS
+                            after a lost connection, keep reconnecting this long
                             (default ${DEFAULTS.reconnectTimeout}; 0 ends the call at once)
       --frames N            satisfied after decoding N frames from the peer
       --duration SECONDS    satisfied after this long
