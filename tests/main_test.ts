@@ -44,6 +44,9 @@ Deno.test("main: --help and --version print to stdout and exit 0", async () => {
       "--stats",
       "--name",
       "--version",
+      "--secret",
+      "--new-code",
+      "--reconnect-timeout",
     ]
   ) {
     assert(help.stdout.includes(flag), `help lacks ${flag}`);
