@@ -34,7 +34,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildNative, OUT, runJson } from "./_native.ts";
+import { buildNative, freePort, OUT, runJson } from "./_native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FOOTAGE = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
@@ -132,13 +132,6 @@ async function makeInput(w: number, h: number): Promise<string> {
     path,
   ]);
   return path;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] =>

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { OUT } from "./_native.ts";
+import { freePort, OUT } from "./_native.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -42,9 +42,7 @@ await new Deno.Command("ffmpeg", {
   ],
 }).output();
 
-const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (l.addr as Deno.NetAddr).port;
-l.close();
+const port = freePort();
 const common = [
   "--no-window",
   "--source",

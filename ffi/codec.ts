@@ -37,16 +37,15 @@ export class JpegEncoder extends NativeObject {
    */
   encode(frame: Frame, quality: number, out: Uint8Array<ArrayBuffer>): Promise<EncodeResult> {
     return this.exclusive(async (ptr) => {
-      const len = this.#len;
-      const code = await loadShim().pc_encode(ptr, frame.handle, quality, out, out.length, len);
-      if (code === Status.ERR_SPACE) return { ok: false, needed: len[0]! };
-      if (code !== Status.OK) {
-        throw new ShimError(
-          `Cannot encode frame: ${readCString(loadShim().pc_encoder_error(ptr))}`,
-          code,
-        );
-      }
-      return { ok: true, length: len[0]! };
+      const code = await loadShim().pc_encode(
+        ptr,
+        frame.handle,
+        quality,
+        out,
+        out.length,
+        this.#len,
+      );
+      return this.#result(code, ptr, "Cannot encode frame");
     });
   }
 
@@ -71,7 +70,6 @@ export class JpegEncoder extends NativeObject {
       if (length <= 0 || length > jpeg.length) {
         throw new ShimError(`Cannot re-encode frame: invalid length ${length}`, Status.ERR_ARG);
       }
-      const len = this.#len;
       const code = await loadShim().pc_encode_jpeg(
         ptr,
         jpeg,
@@ -79,17 +77,20 @@ export class JpegEncoder extends NativeObject {
         quality,
         out,
         out.length,
-        len,
+        this.#len,
       );
-      if (code === Status.ERR_SPACE) return { ok: false, needed: len[0]! };
-      if (code !== Status.OK) {
-        throw new ShimError(
-          `Cannot re-encode frame: ${readCString(loadShim().pc_encoder_error(ptr))}`,
-          code,
-        );
-      }
-      return { ok: true, length: len[0]! };
+      return this.#result(code, ptr, "Cannot re-encode frame");
     });
+  }
+
+  // The encoded length, the size needed, or the shim's error.
+  #result(code: number, ptr: Deno.PointerObject, what: string): EncodeResult {
+    const len = this.#len[0]!;
+    if (code === Status.ERR_SPACE) return { ok: false, needed: len };
+    if (code !== Status.OK) {
+      throw new ShimError(`${what}: ${readCString(loadShim().pc_encoder_error(ptr))}`, code);
+    }
+    return { ok: true, length: len };
   }
 }
 

@@ -30,15 +30,10 @@ export class ShimLoadError extends Error {
   override name = "ShimLoadError";
 }
 
-// OpenCV's image size limits default to a gigapixel; a hostile JPEG header
-// must not make the decoder allocate that much. These limits are read once
-// when libopencv_imgcodecs loads, so they are set before dlopen.
-const OPENCV_DEFAULTS: Record<string, string> = {
-  OPENCV_IO_MAX_IMAGE_WIDTH: "8192",
-  OPENCV_IO_MAX_IMAGE_HEIGHT: "8192",
-  OPENCV_IO_MAX_IMAGE_PIXELS: String(8192 * 4320),
-  OPENCV_LOG_LEVEL: "SILENT",
-};
+// OpenCV logs its own warnings when a backend cannot open a source;
+// peercam reports those failures itself, in one line. Read once when the
+// libraries load, so set before dlopen (a user's own setting wins).
+const OPENCV_DEFAULTS: Record<string, string> = { OPENCV_LOG_LEVEL: "SILENT" };
 
 let loaded: Shim | undefined;
 

@@ -6,14 +6,10 @@
  * @module
  */
 
-/** Bytes of an X25519 public key. */
-export const PUBLIC_KEY_SIZE = 32;
+import { CONFIRM_SIZE } from "./protocol.ts";
 
 /** Bytes of an AES-GCM tag: what sealing adds to every message. */
 export const TAG_SIZE = 16;
-
-/** Bytes of a key confirmation. */
-export const CONFIRM_SIZE = 32;
 
 /** Which end of the connection this side is: the transcript is ordered by it. */
 export type Role = "dialer" | "acceptor";

@@ -351,10 +351,9 @@ export class Session {
     }
     if (o.window) this.#openWindow(peer);
     if (this.#producer) {
-      this.#tasks.push(
-        this.#track(this.#captureLoop(this.#producer)),
-        this.#track(this.#sendLoop()),
-      );
+      const ended = (): void => this.#out.status("The source has ended; still receiving");
+      const capturing = this.#producer.run(this.#sendBox, this.#abort.signal, ended);
+      this.#tasks.push(this.#track(capturing), this.#track(this.#sendLoop()));
     }
     this.#tasks.push(this.#track(this.#displayLoop()));
     this.#attach();
@@ -451,15 +450,6 @@ export class Session {
     const key = win.pollKey(1);
     if (key >= 0 && KEY_QUIT.has(key & 0xff)) this.quit("You ended the call");
     else if (!win.visible) this.quit("You closed the window");
-  }
-
-  async #captureLoop(producer: Producer): Promise<void> {
-    const box = this.#sendBox;
-    await producer.run(
-      box,
-      this.#abort.signal,
-      () => this.#out.status("The source has ended; still receiving"),
-    );
   }
 
   async #sendLoop(): Promise<void> {
