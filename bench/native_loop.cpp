@@ -6,7 +6,7 @@
 //   native_loop shim   CLIP QUALITY FRAMES   the same calls peercam makes, through libpeercam:
 //                                            read (decode to BGR), encode, decode
 //   native_loop transcode CLIP QUALITY FRAMES  libpeercam for an MJPEG source re-encoded at
-//                                            QUALITY: read JPEG, re-encode in YUV, decode
+//                                            QUALITY: read JPEG, requantize, decode
 //   native_loop passthrough CLIP 0 FRAMES    libpeercam for an MJPEG source sent as stored:
 //                                            read JPEG, decode
 //

@@ -50,8 +50,9 @@ export class JpegEncoder extends NativeObject {
   }
 
   /**
-   * Re-encodes a JPEG image at `quality` without converting it to BGR (it
-   * is decoded to YUV planes and compressed again), for JPEG sources.
+   * Re-encodes a JPEG image at `quality` without decoding it to pixels: its
+   * DCT coefficients are requantized to the new quality's tables, keeping
+   * the source's colour space and subsampling. For JPEG sources.
    *
    * @param jpeg The source image; must not change until the promise settles.
    * @param length How many bytes of `jpeg` to read.

@@ -35,11 +35,12 @@ function mtime(path: string): number {
   }
 }
 
-const cflags = await run("pkg-config", ["--cflags", "opencv4", "libturbojpeg"]);
+const cflags = await run("pkg-config", ["--cflags", "opencv4", "libturbojpeg", "libjpeg"]);
 if (!cflags.ok) {
   fail(
-    "OpenCV 4 or libjpeg-turbo development files not found (pkg-config opencv4 libturbojpeg): " +
-      "install them with `sudo apt-get install libopencv-dev libturbojpeg0-dev pkg-config`",
+    "OpenCV 4 or libjpeg-turbo development files not found " +
+      "(pkg-config opencv4 libturbojpeg libjpeg): install them with " +
+      "`sudo apt-get install libopencv-dev libturbojpeg0-dev libjpeg62-turbo-dev pkg-config`",
   );
 }
 const cxx = Deno.env.get("CXX") ?? "g++";
@@ -66,6 +67,7 @@ const args = [
   "-Wl,--as-needed",
   ...modules.map((m) => `-lopencv_${m}`),
   "-lturbojpeg",
+  "-ljpeg",
 ];
 const flags = `${cxx} ${args.join(" ")}`;
 let previous = "";

@@ -2,22 +2,21 @@
 // between BGR frames and caller buffers (about twice as fast as OpenCV's
 // imdecode here, see docs/PERFORMANCE.md). Handles and buffers are reused.
 #include <new>
-#include <vector>
 
 #include <turbojpeg.h>
 
 #include "common.hpp"
+#include "transcode.hpp"
 
 struct pc_encoder : pc_object {
   tjhandle tj = nullptr;
   unsigned char *buf = nullptr;  // tjAlloc'd, sized for the largest frame yet
   unsigned long size = 0;
-  tjhandle untj = nullptr;          // for pc_encode_jpeg: decompresses to YUV
-  std::vector<unsigned char> yuv;   // planar YUV of the last transcoded frame
+  pc_transcoder *transcoder = nullptr;  // for pc_encode_jpeg, made on first use
   ~pc_encoder() {
     if (buf != nullptr) tjFree(buf);
     if (tj != nullptr) tjDestroy(tj);
-    if (untj != nullptr) tjDestroy(untj);
+    pc_transcoder_free(transcoder);
   }
 };
 
@@ -104,40 +103,11 @@ int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
     enc->error = "invalid argument";
     return PC_ERR_ARG;
   }
-  return pc_guard(enc, [&]() {
-    if (enc->untj == nullptr && (enc->untj = tjInitDecompress()) == nullptr) {
-      enc->error = "cannot create a JPEG decoder";
-      return PC_ERR;
-    }
-    int w = 0, h = 0, subsamp = 0, colorspace = 0;
-    if (tjDecompressHeader3(enc->untj, jpeg, jpeg_len, &w, &h, &subsamp,
-                            &colorspace) != 0 ||
-        w <= 0 || h <= 0 || w > PC_MAX_EDGE || h > PC_MAX_EDGE ||
-        static_cast<long>(w) * h > PC_MAX_PIXELS) {
-      enc->error = "the source frame is not a JPEG image peercam can read";
-      return PC_ERR;
-    }
-    // Stay in YUV: decode to planes and compress them again, with no colour
-    // conversion either way (as GStreamer's jpegdec ! jpegenc does).
-    const unsigned long planes = tjBufSizeYUV2(w, 1, h, subsamp);
-    if (enc->yuv.size() < planes) enc->yuv.resize(planes);
-    if (tjDecompressToYUV2(enc->untj, jpeg, jpeg_len, enc->yuv.data(), w, 1,
-                           h, TJFLAG_STOPONWARNING | TJFLAG_FASTDCT) != 0) {
-      enc->error = std::string("cannot decode the source frame: ") +
-                   tjGetErrorStr2(enc->untj);
-      tjDestroy(enc->untj);  // may be unusable after an aborted decode
-      enc->untj = nullptr;
-      return PC_ERR;
-    }
-    if (!reserve_output(enc, w, h, subsamp)) return PC_ERR;
-    unsigned long size = enc->size;
-    if (tjCompressFromYUV(enc->tj, enc->yuv.data(), w, 1, h, subsamp,
-                          &enc->buf, &size, quality, TJFLAG_NOREALLOC) != 0) {
-      enc->error = tjGetErrorStr2(enc->tj);
-      return PC_ERR;
-    }
-    return deliver(enc, size, out, cap, len);
-  });
+  if (enc->transcoder == nullptr && (enc->transcoder = pc_transcoder_new()) == nullptr) {
+    enc->error = "out of memory";
+    return PC_ERR;
+  }
+  return pc_transcode(enc->transcoder, jpeg, jpeg_len, quality, out, cap, len, enc->error);
 }
 
 const char *pc_encoder_error(const pc_encoder *enc) { return pc_error_of(enc); }

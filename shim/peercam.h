@@ -99,8 +99,9 @@ void pc_encoder_free(pc_encoder *enc);
  * size in *len. On PC_ERR_SPACE *len holds the size needed. */
 int pc_encode(pc_encoder *enc, const pc_frame *frame, int quality, uint8_t *out,
               uint32_t cap, uint32_t *len);
-/* Re-encodes a JPEG image at another quality without converting it to BGR
- * (decodes to YUV planes, compresses them again); for JPEG sources. */
+/* Re-encodes a YCbCr or greyscale JPEG image at another quality without
+ * decoding it to pixels (its DCT coefficients are requantized); for JPEG
+ * sources. Corrupt or truncated data is an error. */
 int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
                    int quality, uint8_t *out, uint32_t cap, uint32_t *len);
 const char *pc_encoder_error(const pc_encoder *enc);

@@ -21,7 +21,7 @@ export const MIN_STALE_MS = 20;
 /**
  * How frames become JPEG: encoded from BGR (`encode`), or for a source
  * stored as JPEG at the frame size, sent as stored (`passthrough`) or
- * re-encoded without leaving YUV (`transcode`).
+ * re-encoded without leaving the DCT domain (`transcode`).
  */
 export type SourceMode = "encode" | "passthrough" | "transcode";
 

@@ -46,6 +46,48 @@ Deno.test("JpegEncoder.encode() reports the size needed when the buffer is too s
   await assertRejects(() => enc.encode(empty, 80, new Uint8Array(10)), ShimError, "frame is empty");
 });
 
+Deno.test("JpegEncoder.encodeJpeg() re-encodes a JPEG at another quality, keeping its detail", async () => {
+  using frame = await testFrame(640, 480);
+  using enc = new JpegEncoder();
+  using dec = new JpegDecoder();
+  using out = new Frame();
+  const source = new Uint8Array(1 << 20);
+  const made = await enc.encode(frame, 95, source);
+  assert(made.ok);
+  await dec.decode(source, out, made.length);
+  const original = out.toBGR();
+  const buf = new Uint8Array(1 << 20);
+  const qualities = [];
+  for (const quality of [100, 80, 50, 20]) {
+    const result = await enc.encodeJpeg(source, made.length, quality, buf);
+    assert(result.ok);
+    await dec.decode(buf, out, result.length);
+    assertEquals([out.width, out.height], [640, 480]);
+    qualities.push({ quality, bytes: result.length, psnr: psnr(original, out.toBGR()) });
+  }
+  const shown = JSON.stringify(qualities);
+  // Requantizing to finer tables loses next to nothing (the decoder's fast
+  // inverse DCT rounds differently for different tables); coarser ones lose
+  // a little more at each step and give fewer bytes.
+  assert(qualities[0]!.psnr > 45, shown);
+  for (let i = 1; i < qualities.length; i++) {
+    assert(qualities[i]!.psnr < qualities[i - 1]!.psnr, shown);
+    assert(qualities[i]!.bytes < qualities[i - 1]!.bytes, shown);
+  }
+  assert(qualities.at(-1)!.psnr > 26, shown);
+  const small = await enc.encodeJpeg(source, made.length, 80, new Uint8Array(100));
+  assert(!small.ok && small.needed > 100);
+  const fits = await enc.encodeJpeg(source, made.length, 80, new Uint8Array(small.needed));
+  assert(fits.ok && fits.length === small.needed);
+  await assertRejects(
+    () => enc.encodeJpeg(source, made.length >> 1, 80, buf),
+    ShimError,
+    "Cannot re-encode frame: cannot re-encode the source frame:",
+  );
+  const again = await enc.encodeJpeg(source, made.length, 80, buf);
+  assert(again.ok && again.length === fits.length, "the encoder recovers after a bad source");
+});
+
 Deno.test("JpegDecoder.decode() fails cleanly on corrupt, truncated and empty input", async () => {
   using dec = new JpegDecoder();
   using out = new Frame();

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include <turbojpeg.h>
+
 #include "../../shim/peercam.h"
 
 #define CHECK(cond)                                                   \
@@ -47,14 +49,50 @@ int main(int argc, char **argv) {
       CHECK(pc_capture_passthrough(file) == 1);
       for (int i = 0; i < 5; i++) {
         CHECK(pc_capture_read_jpeg(file, raw.data(), raw.size(), &raw_len) == PC_OK);
-        CHECK(pc_encode_jpeg(enc, raw.data(), raw_len, 50, buf.data(), buf.size(), &len) == PC_OK);
+        // Coarser and finer than the source, up to quality 100.
+        const int quality = i == 4 ? 100 : 10 + cycle * 4 + i;
+        CHECK(pc_encode_jpeg(enc, raw.data(), raw_len, quality, buf.data(), buf.size(), &len) ==
+              PC_OK);
         CHECK(pc_decode(dec, buf.data(), len, out) == PC_OK);
+        CHECK(pc_frame_width(out) == 320);
       }
+      // Too small an output reports the size needed; the retry fits exactly.
+      const uint32_t whole = len;
+      CHECK(pc_encode_jpeg(enc, raw.data(), raw_len, 100, buf.data(), 100, &len) == PC_ERR_SPACE);
+      CHECK(len == whole);
+      CHECK(pc_encode_jpeg(enc, raw.data(), raw_len, 100, buf.data(), whole, &len) == PC_OK);
+      CHECK(len == whole);
+      // A truncated source fails, and the next frame still re-encodes.
+      CHECK(pc_encode_jpeg(enc, raw.data(), raw_len / 2, 50, buf.data(), buf.size(), &len) ==
+            PC_ERR);
+      CHECK(std::strlen(pc_encoder_error(enc)) > 0);
+      CHECK(pc_encode_jpeg(enc, raw.data(), raw_len, 50, buf.data(), buf.size(), &len) == PC_OK);
     } else {
       CHECK(pc_capture_read(file, frame) == PC_OK);
       CHECK(pc_capture_rewind(file) == PC_OK);
     }
     pc_capture_close(file);
+
+    // Other kinds of JPEG source: greyscale, 4:2:2, 4:4:4, progressive.
+    {
+      tjhandle tj = tjInitCompress();
+      CHECK(tj != nullptr);
+      std::vector<uint8_t> bgr(256 * 128 * 3);
+      for (size_t i = 0; i < bgr.size(); i++) bgr[i] = static_cast<uint8_t>(i * 7 + cycle);
+      const int kinds[][2] = {{TJSAMP_GRAY, 0}, {TJSAMP_422, 0}, {TJSAMP_444, 0},
+                              {TJSAMP_420, TJFLAG_PROGRESSIVE}};
+      for (const auto &kind : kinds) {
+        unsigned char *src = nullptr;
+        unsigned long src_len = 0;
+        CHECK(tjCompress2(tj, bgr.data(), 256, 0, 128, TJPF_BGR, &src, &src_len, kind[0], 90,
+                          kind[1]) == 0);
+        CHECK(pc_encode_jpeg(enc, src, src_len, 40, buf.data(), buf.size(), &len) == PC_OK);
+        CHECK(pc_decode(dec, buf.data(), len, out) == PC_OK);
+        CHECK(pc_frame_width(out) == 256 && pc_frame_height(out) == 128);
+        tjFree(src);
+      }
+      tjDestroy(tj);
+    }
 
     // Hostile input: truncated, corrupted and random JPEG must fail cleanly.
     CHECK(pc_encode(enc, frame, 60, buf.data(), buf.size(), &len) == PC_OK);
@@ -65,6 +103,7 @@ int main(int argc, char **argv) {
     (void)pc_encode_jpeg(enc, bad.data(), bad.size(), 50, buf.data(), buf.size(), &len);
     for (auto &b : bad) b = static_cast<uint8_t>(std::rand());
     CHECK(pc_decode(dec, bad.data(), bad.size(), out) != PC_OK);
+    CHECK(pc_encode_jpeg(enc, bad.data(), bad.size(), 50, buf.data(), buf.size(), &len) != PC_OK);
     CHECK(pc_decode(dec, nullptr, 0, out) == PC_ERR_ARG);
     CHECK(std::strlen(pc_decoder_error(dec)) > 0);
     CHECK(pc_capture_open(PC_SOURCE_FILE, "/no/such/file.avi", 0, 0, 0, err, sizeof err) == nullptr);
