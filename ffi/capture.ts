@@ -87,12 +87,23 @@ export class Capture extends NativeObject {
    * @throws {ShimError} When the source fails.
    */
   read(frame: Frame): Promise<ReadResult> {
-    return this.exclusive(async (ptr) => {
-      const code = await loadShim().pc_capture_read(ptr, frame.handle);
-      if (code === Status.END) return "end";
-      if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
-      return "frame";
-    });
+    return this.exclusive(async (ptr) =>
+      this.#readResult(await loadShim().pc_capture_read(ptr, frame.handle), ptr)
+    );
+  }
+
+  /**
+   * {@linkcode read}, blocking the calling thread: for a worker that owns
+   * this capture.
+   *
+   * @param frame The frame to overwrite.
+   * @returns `"frame"`, or `"end"` when the source has no more frames.
+   * @throws {ShimError} When the source fails.
+   */
+  readSync(frame: Frame): ReadResult {
+    return this.exclusiveSync((ptr) =>
+      this.#readResult(loadShim().pc_capture_read_sync(ptr, frame.handle), ptr)
+    );
   }
 
   /**
@@ -129,14 +140,27 @@ export class Capture extends NativeObject {
    * @throws {ShimError} When the source fails.
    */
   readJpeg(out: Uint8Array<ArrayBuffer>): Promise<ReadJpegResult> {
-    return this.exclusive(async (ptr) => {
-      const len = this.#len;
-      const code = await loadShim().pc_capture_read_jpeg(ptr, out, out.length, len);
-      if (code === Status.END) return { kind: "end" };
-      if (code === Status.ERR_SPACE) return { kind: "space", needed: len[0]! };
-      if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
-      return { kind: "frame", length: len[0]! };
-    });
+    return this.exclusive(async (ptr) =>
+      this.#jpegResult(
+        await loadShim().pc_capture_read_jpeg(ptr, out, out.length, this.#len),
+        ptr,
+      )
+    );
+  }
+
+  /**
+   * {@linkcode readJpeg}, blocking the calling thread: for a worker that
+   * owns this capture.
+   *
+   * @param out Where the bytes go.
+   * @returns The length, the end of the source, or the size needed when
+   * `out` is too small (that frame is skipped).
+   * @throws {ShimError} When the source fails.
+   */
+  readJpegSync(out: Uint8Array<ArrayBuffer>): ReadJpegResult {
+    return this.exclusiveSync((ptr) =>
+      this.#jpegResult(loadShim().pc_capture_read_jpeg_sync(ptr, out, out.length, this.#len), ptr)
+    );
   }
 
   /**
@@ -149,6 +173,20 @@ export class Capture extends NativeObject {
       const code = await loadShim().pc_capture_rewind(ptr);
       if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
     });
+  }
+
+  #readResult(code: number, ptr: Deno.PointerObject): ReadResult {
+    if (code === Status.END) return "end";
+    if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
+    return "frame";
+  }
+
+  #jpegResult(code: number, ptr: Deno.PointerObject): ReadJpegResult {
+    const len = this.#len[0]!;
+    if (code === Status.END) return { kind: "end" };
+    if (code === Status.ERR_SPACE) return { kind: "space", needed: len };
+    if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
+    return { kind: "frame", length: len };
   }
 
   #error(what: string, code: number, ptr: Deno.PointerObject): ShimError {

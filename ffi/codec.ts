@@ -50,6 +50,24 @@ export class JpegEncoder extends NativeObject {
   }
 
   /**
+   * {@linkcode encode}, blocking the calling thread: for a worker that owns
+   * this encoder.
+   *
+   * @param frame The image to encode.
+   * @param quality JPEG quality, 1 to 100.
+   * @param out Where the JPEG bytes go.
+   * @returns The encoded length, or, when `out` is too small, the size needed.
+   * @throws {ShimError} When encoding fails.
+   */
+  encodeSync(frame: Frame, quality: number, out: Uint8Array<ArrayBuffer>): EncodeResult {
+    return this.exclusiveSync((ptr) => {
+      const shim = loadShim();
+      const code = shim.pc_encode_sync(ptr, frame.handle, quality, out, out.length, this.#len);
+      return this.#result(code, ptr, "Cannot encode frame");
+    });
+  }
+
+  /**
    * Re-encodes a JPEG image at `quality` without decoding it to pixels: its
    * DCT coefficients are requantized to the new quality's tables, keeping
    * the source's colour space and subsampling. For JPEG sources.
@@ -68,10 +86,40 @@ export class JpegEncoder extends NativeObject {
     out: Uint8Array<ArrayBuffer>,
   ): Promise<EncodeResult> {
     return this.exclusive(async (ptr) => {
-      if (length <= 0 || length > jpeg.length) {
-        throw new ShimError(`Cannot re-encode frame: invalid length ${length}`, Status.ERR_ARG);
-      }
+      checkLength(length, jpeg, "re-encode");
       const code = await loadShim().pc_encode_jpeg(
+        ptr,
+        jpeg,
+        length,
+        quality,
+        out,
+        out.length,
+        this.#len,
+      );
+      return this.#result(code, ptr, "Cannot re-encode frame");
+    });
+  }
+
+  /**
+   * {@linkcode encodeJpeg}, blocking the calling thread: for a worker that
+   * owns this encoder.
+   *
+   * @param jpeg The source image.
+   * @param length How many bytes of `jpeg` to read.
+   * @param quality JPEG quality, 1 to 100.
+   * @param out Where the new JPEG bytes go.
+   * @returns The encoded length, or, when `out` is too small, the size needed.
+   * @throws {ShimError} When the source image cannot be read or encoding fails.
+   */
+  encodeJpegSync(
+    jpeg: Uint8Array<ArrayBuffer>,
+    length: number,
+    quality: number,
+    out: Uint8Array<ArrayBuffer>,
+  ): EncodeResult {
+    return this.exclusiveSync((ptr) => {
+      checkLength(length, jpeg, "re-encode");
+      const code = loadShim().pc_encode_jpeg_sync(
         ptr,
         jpeg,
         length,
@@ -113,16 +161,40 @@ export class JpegDecoder extends NativeObject {
    */
   decode(jpeg: Uint8Array<ArrayBuffer>, frame: Frame, length = jpeg.length): Promise<void> {
     return this.exclusive(async (ptr) => {
-      if (length <= 0 || length > jpeg.length) {
-        throw new ShimError(`Cannot decode frame: invalid length ${length}`, Status.ERR_ARG);
-      }
-      const code = await loadShim().pc_decode(ptr, jpeg, length, frame.handle);
-      if (code !== Status.OK) {
-        throw new ShimError(
-          `Cannot decode frame: ${readCString(loadShim().pc_decoder_error(ptr))}`,
-          code,
-        );
-      }
+      checkLength(length, jpeg, "decode");
+      this.#check(await loadShim().pc_decode(ptr, jpeg, length, frame.handle), ptr);
     });
+  }
+
+  /**
+   * {@linkcode decode}, blocking the calling thread: for a worker that owns
+   * this decoder.
+   *
+   * @param jpeg The compressed image.
+   * @param frame The frame to overwrite.
+   * @param length How many bytes of `jpeg` to decode (default: all).
+   * @throws {ShimError} When the bytes are not a decodable JPEG image.
+   */
+  decodeSync(jpeg: Uint8Array<ArrayBuffer>, frame: Frame, length = jpeg.length): void {
+    this.exclusiveSync((ptr) => {
+      checkLength(length, jpeg, "decode");
+      this.#check(loadShim().pc_decode_sync(ptr, jpeg, length, frame.handle), ptr);
+    });
+  }
+
+  #check(code: number, ptr: Deno.PointerObject): void {
+    if (code !== Status.OK) {
+      throw new ShimError(
+        `Cannot decode frame: ${readCString(loadShim().pc_decoder_error(ptr))}`,
+        code,
+      );
+    }
+  }
+}
+
+// Refuses a length outside the buffer before any native call.
+function checkLength(length: number, jpeg: Uint8Array, what: string): void {
+  if (length <= 0 || length > jpeg.length) {
+    throw new ShimError(`Cannot ${what} frame: invalid length ${length}`, Status.ERR_ARG);
   }
 }

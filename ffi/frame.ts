@@ -13,10 +13,16 @@ import { NativeObject } from "./native_object.ts";
  * windows read from one; its pixel buffer is reused from frame to frame.
  */
 export class Frame extends NativeObject {
-  /** Creates an empty frame. */
-  constructor() {
+  /**
+   * Creates an empty frame, or, given `borrowed`, an object for a frame that
+   * another object owns (one lent to this thread with `lend()`): closing
+   * that object never frees the frame.
+   *
+   * @param borrowed The address of a frame owned elsewhere.
+   */
+  constructor(borrowed?: Deno.PointerObject) {
     const shim = loadShim();
-    super(shim.pc_frame_new(), shim.pc_frame_free, "frame");
+    super(borrowed ?? shim.pc_frame_new(), borrowed ? () => {} : shim.pc_frame_free, "frame");
   }
 
   /** Width in pixels (0 while empty). */

@@ -57,6 +57,34 @@ export abstract class NativeObject implements Disposable {
   }
 
   /**
+   * Lends the live handle to an asynchronous user, such as a worker thread
+   * its address is sent to, until the returned promise settles. Meanwhile
+   * the object's own calls are refused and `close()` defers the free, as
+   * during its own nonblocking calls.
+   *
+   * @param use Starts using the handle; settles when done with it.
+   * @returns What `use` resolves to.
+   * @throws {ShimError} When the object is closed or a call is in flight.
+   */
+  lend<T>(use: (ptr: Deno.PointerObject) => Promise<T>): Promise<T> {
+    return this.exclusive(use);
+  }
+
+  /**
+   * Runs one synchronous native call, refusing it while a nonblocking one is
+   * in flight on this handle.
+   *
+   * @param call Makes the native call with the live handle.
+   * @returns The call's result.
+   */
+  protected exclusiveSync<T>(call: (ptr: Deno.PointerObject) => T): T {
+    if (this.#inFlight) {
+      throw new ShimError(`Cannot use ${this.#kind}: a call is already in flight`, Status.ERR_ARG);
+    }
+    return call(this.handle);
+  }
+
+  /**
    * Runs one nonblocking native call, refusing a second concurrent one (the
    * shim allows one call in flight per handle).
    *

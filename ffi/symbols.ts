@@ -87,6 +87,35 @@ export const symbols = {
   // const char *pc_decoder_error(const pc_decoder *dec)
   pc_decoder_error: { parameters: ["pointer"], result: "pointer" },
 
+  // Synchronous twins of the calls above, for a worker thread that owns its
+  // capture and encoder: it blocks itself, not the main thread, and skips
+  // the handoff to a pool thread and back (see docs/PERFORMANCE.md).
+  pc_capture_read_sync: {
+    name: "pc_capture_read",
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+  },
+  pc_capture_read_jpeg_sync: {
+    name: "pc_capture_read_jpeg",
+    parameters: ["pointer", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  pc_encode_sync: {
+    name: "pc_encode",
+    parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  pc_encode_jpeg_sync: {
+    name: "pc_encode_jpeg",
+    parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  pc_decode_sync: {
+    name: "pc_decode",
+    parameters: ["pointer", "buffer", "u32", "pointer"],
+    result: "i32",
+  },
+
   // pc_window *pc_window_open(const char *id, const char *title, char *err, uint32_t errlen)
   pc_window_open: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "pointer" },
   // void pc_window_close(pc_window *win)

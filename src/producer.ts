@@ -1,50 +1,53 @@
 /**
- * {@linkcode Producer}: the sending side's capture task. It owns the capture
- * source and the JPEG encoder, and turns frames into JPEG packets for the
- * sender's {@linkcode Latest} slot, the cheapest way the source allows.
+ * {@linkcode Producer}: the sending side's capture task. The source and the
+ * JPEG encoder live in a worker thread of their own (`src/capture_worker.ts`,
+ * which makes the native calls synchronously); this side decides when a frame
+ * is wanted and puts the finished JPEG packets in the sender's
+ * {@linkcode Latest} slot.
+ *
+ * One dedicated thread doing the frame work, rather than each native call
+ * handed to one of Deno's pool threads and back, is what lets a sender keep
+ * a core busy: see docs/PERFORMANCE.md.
  *
  * @module
  */
 
-import { Capture, type EncodeResult, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
 import type { Options } from "./cli.ts";
+import type { CaptureReply, CaptureRequest } from "./capture_worker.ts";
 import { delay } from "./connect.ts";
 import { CallError } from "./errors.ts";
+import type { SourceMode } from "./grabber.ts";
 import type { Latest } from "./latest.ts";
-import { Packet } from "./packet.ts";
-import { MAX_FRAME_PAYLOAD, now } from "./protocol.ts";
-import { describeSource, openFailureMessage, type Source } from "./source.ts";
+import type { Packet } from "./packet.ts";
+import { describeSource, type Source } from "./source.ts";
+import { WorkerChannel } from "./worker_channel.ts";
+
+export type { SourceMode } from "./grabber.ts";
 
 /** How long a captured frame may wait for the sender before a fresher one replaces it. */
 export const MIN_STALE_MS = 20;
 
-/**
- * How frames become JPEG: encoded from BGR (`encode`), or for a source
- * stored as JPEG at the frame size, sent as stored (`passthrough`) or
- * re-encoded without leaving the DCT domain (`transcode`).
- */
-export type SourceMode = "encode" | "passthrough" | "transcode";
-
-/** Captures and encodes frames until stopped. */
+/** Captures and encodes frames, in a worker thread, until stopped. */
 export class Producer implements Disposable {
   #o: Options;
   #source: Exclude<Source, { kind: "none" }>;
-  #capture: Capture;
-  #frame = new Frame();
-  #encoder = new JpegEncoder();
-  #sourceJpeg = new Packet(256 * 1024);
+  #worker: WorkerChannel<CaptureRequest, CaptureReply>;
   /** How this source's frames become JPEG. */
   readonly mode: SourceMode;
 
-  private constructor(options: Options, capture: Capture, mode: SourceMode) {
+  private constructor(
+    options: Options,
+    worker: WorkerChannel<CaptureRequest, CaptureReply>,
+    mode: SourceMode,
+  ) {
     this.#o = options;
     this.#source = options.source as Exclude<Source, { kind: "none" }>;
-    this.#capture = capture;
+    this.#worker = worker;
     this.mode = mode;
   }
 
   /**
-   * Opens the source named by `--source`.
+   * Opens the source named by `--source`, in a new capture worker.
    *
    * @param options The call's options (source, size, rate, quality).
    * @returns The producer, or undefined for `--source none`.
@@ -53,24 +56,29 @@ export class Producer implements Disposable {
   static async open(options: Options): Promise<Producer | undefined> {
     const source = options.source;
     if (source.kind === "none") return undefined;
-    let capture: Capture;
-    try {
-      capture = await Capture.open({
-        kind: source.kind,
-        spec: source.spec,
+    const worker = new WorkerChannel<CaptureRequest, CaptureReply>(
+      new URL("./capture_worker.ts", import.meta.url),
+      "capture",
+    );
+    const reply = await worker.request({
+      op: "open",
+      options: {
+        source,
         width: options.width,
         height: options.height,
         fps: options.fps,
-      });
-    } catch (error) {
-      if (!(error instanceof ShimError)) throw error;
-      throw new CallError(openFailureMessage(source, error.message), { cause: error });
+        quality: options.quality,
+        passthrough: options.passthrough,
+      },
+    }).catch((error) => {
+      worker.close({ op: "close" });
+      throw error;
+    });
+    if (reply.op !== "opened") {
+      worker.close({ op: "close" });
+      throw worker.unexpected(reply);
     }
-    const [width, height] = capture.sourceSize();
-    const jpeg = width === options.width && height === options.height &&
-      capture.enablePassthrough();
-    const mode = !jpeg ? "encode" : options.passthrough ? "passthrough" : "transcode";
-    return new Producer(options, capture, mode);
+    return new Producer(options, worker, reply.mode);
   }
 
   /**
@@ -113,7 +121,8 @@ export class Producer implements Disposable {
       if (got === "end") {
         box.release(packet);
         if (this.#source.kind === "file" && emptyRuns++ === 0) {
-          await this.#capture.rewind(); // loop a video file
+          const reply = await this.#worker.request({ op: "rewind" }); // loop a video file
+          if (reply.op !== "rewound") throw this.#worker.unexpected(reply);
           continue;
         }
         if (emptyRuns > 1) throw new CallError(`${describeSource(this.#source)} has no frames`);
@@ -125,9 +134,12 @@ export class Producer implements Disposable {
     }
   }
 
-  /** Releases the source and the encoder (a capture in flight finishes first). */
+  /**
+   * Releases the source and the encoder: the worker finishes the frame in
+   * hand, closes them and ends.
+   */
   close(): void {
-    for (const native of [this.#capture, this.#encoder, this.#frame]) native.close();
+    this.#worker.close({ op: "close" });
   }
 
   /** Calls `close()`. */
@@ -135,64 +147,17 @@ export class Producer implements Disposable {
     this.close();
   }
 
-  // Fills `packet` with the next frame as JPEG.
+  // Has the worker fill `packet` with the next frame as JPEG. The packet's
+  // buffer goes to the worker and comes back, possibly grown.
   async #grab(packet: Packet): Promise<"frame" | "end"> {
-    const quality = this.#o.quality;
-    const encoder = this.#encoder;
-    if (this.mode === "encode") {
-      const frame = this.#frame;
-      if (await this.#capture.read(frame) === "end") return "end";
-      packet.timestamp = now();
-      packet.length = await fit(packet, (out) => encoder.encode(frame, quality, out));
-      return "frame";
+    const buffer = packet.data.buffer;
+    const reply = await this.#worker.request({ op: "grab", buffer }, [buffer]);
+    if ((reply.op === "failed" || reply.op === "grabbed") && reply.buffer) {
+      packet.adopt(reply.buffer);
     }
-    const source = this.mode === "passthrough" ? packet : this.#sourceJpeg;
-    if (!await this.#readJpeg(source)) return "end";
-    packet.timestamp = now();
-    if (source !== packet) {
-      packet.length = await fit(
-        packet,
-        (out) => encoder.encodeJpeg(source.payload, source.length, quality, out),
-      );
-    }
-    return "frame";
+    if (reply.op !== "grabbed") throw this.#worker.unexpected(reply);
+    packet.length = reply.length;
+    packet.timestamp = reply.timestamp;
+    return reply.got;
   }
-
-  // Reads the source's next JPEG frame into `into`; false at the end.
-  async #readJpeg(into: Packet): Promise<boolean> {
-    while (true) {
-      const result = await this.#capture.readJpeg(into.payload);
-      if (result.kind === "end") return false;
-      if (result.kind === "frame") {
-        into.length = result.length;
-        return true;
-      }
-      if (result.needed > MAX_FRAME_PAYLOAD) {
-        throw new CallError(
-          `The source has a ${result.needed}-byte frame, over the ${MAX_FRAME_PAYLOAD}-byte limit`,
-        );
-      }
-      into.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
-    }
-  }
-}
-
-// Runs an encode into `packet`, growing the packet once if it is too small.
-async function fit(
-  packet: Packet,
-  encode: (out: Uint8Array<ArrayBuffer>) => Promise<EncodeResult>,
-): Promise<number> {
-  let result = await encode(packet.payload);
-  if (!result.ok) {
-    if (result.needed > MAX_FRAME_PAYLOAD) {
-      throw new CallError(
-        `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
-          "limit: lower --quality or --size",
-      );
-    }
-    packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
-    result = await encode(packet.payload);
-    if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
-  }
-  return result.length;
 }

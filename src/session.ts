@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Frame, JpegDecoder, ShimError, Window } from "../ffi/mod.ts";
+import { Frame, ShimError, Window } from "../ffi/mod.ts";
 import { displayAvailable } from "./display.ts";
 import type { Options } from "./cli.ts";
 import { Acceptor } from "./acceptor.ts";
@@ -30,6 +30,7 @@ import {
   listen,
   messageOf,
 } from "./connect.ts";
+import { Decoder } from "./decoder.ts";
 import { CallError, ProtocolError } from "./errors.ts";
 import { Latest } from "./latest.ts";
 import { Packet } from "./packet.ts";
@@ -95,7 +96,7 @@ export class Session {
   #ended = new Promise<void>((resolve) => this.#settle = resolve);
 
   #producer?: Producer;
-  #decoder?: JpegDecoder;
+  #decoder?: Decoder;
   #decoded?: Frame;
   #window?: Window;
   #acceptor?: Acceptor;
@@ -185,7 +186,7 @@ export class Session {
   }
 
   async #openSource(): Promise<void> {
-    this.#decoder = new JpegDecoder();
+    this.#decoder = new Decoder();
     this.#decoded = new Frame();
     this.#producer = await Producer.open(this.#o);
     if (this.#producer?.mode === "passthrough") {
@@ -630,7 +631,7 @@ export class Session {
       if (packet.from) this.#ack(packet.from, packet.seq);
       const timestamp = packet.timestamp;
       try {
-        await decoder.decode(packet.payload, frame, packet.length);
+        await decoder.decode(packet, frame);
       } catch (error) {
         if (!(error instanceof ShimError)) throw error;
         stats.decodeErrors++;
