@@ -136,7 +136,7 @@ export class Capture extends NativeObject {
    *
    * @param out Where the bytes go.
    * @returns The length, the end of the source, or the size needed when
-   * `out` is too small (that frame is skipped).
+   * `out` is too small (the next call returns that frame again).
    * @throws {ShimError} When the source fails.
    */
   readJpeg(out: Uint8Array<ArrayBuffer>): Promise<ReadJpegResult> {
@@ -154,7 +154,7 @@ export class Capture extends NativeObject {
    *
    * @param out Where the bytes go.
    * @returns The length, the end of the source, or the size needed when
-   * `out` is too small (that frame is skipped).
+   * `out` is too small (the next call returns that frame again).
    * @throws {ShimError} When the source fails.
    */
   readJpegSync(out: Uint8Array<ArrayBuffer>): ReadJpegResult {

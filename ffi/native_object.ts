@@ -59,8 +59,8 @@ export abstract class NativeObject implements Disposable {
   /**
    * Lends the live handle to an asynchronous user, such as a worker thread
    * its address is sent to, until the returned promise settles. Meanwhile
-   * the object's own calls are refused and `close()` defers the free, as
-   * during its own nonblocking calls.
+   * another lend or nonblocking call of its own is refused and `close()`
+   * defers the free, as during its own nonblocking calls.
    *
    * @param use Starts using the handle; settles when done with it.
    * @returns What `use` resolves to.

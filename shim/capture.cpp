@@ -25,6 +25,7 @@ struct pc_capture : pc_object {
   // differ in size and a Mat would be reallocated for each one, while a
   // vector only resizes within its capacity.
   std::vector<uchar> packet;
+  bool pending = false;  // packet did not fit the caller's buffer: hand it out next
 };
 
 namespace {
@@ -195,12 +196,13 @@ int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
       return PC_ERR;
     }
     if (cap->packet.capacity() == 0) cap->packet.reserve(1 << 20);
-    if (!cap->video.read(cap->packet) || cap->packet.empty()) {
+    if (!cap->pending && (!cap->video.read(cap->packet) || cap->packet.empty())) {
       return PC_END;
     }
     const size_t size = cap->packet.size();
     *len = static_cast<uint32_t>(size);
-    if (size > cap_bytes) {
+    cap->pending = size > cap_bytes;
+    if (cap->pending) {
       cap->error = "output buffer too small";
       return PC_ERR_SPACE;
     }
@@ -214,6 +216,7 @@ int pc_capture_rewind(pc_capture *cap) {
   if (cap == nullptr) return PC_ERR_ARG;
   return pc_guard(cap, [&]() {
     if (cap->kind == PC_SOURCE_TEST) return PC_OK;
+    cap->pending = false;
     if (!cap->video.set(cv::CAP_PROP_POS_FRAMES, 0)) {
       cap->error = "the source cannot seek";
       return PC_ERR;

@@ -85,7 +85,8 @@ int pc_capture_source_size(pc_capture *cap, int32_t *wh);
 int pc_capture_passthrough(pc_capture *cap);
 /* Reads the next frame's JPEG bytes (passthrough mode) into out (cap
  * bytes), storing the size in *len. PC_END at the end of the source;
- * PC_ERR_SPACE with the size needed in *len (the frame is then skipped). */
+ * PC_ERR_SPACE with the size needed in *len (the next call hands out the
+ * same frame, so a caller that grows its buffer loses nothing). */
 int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
                          uint32_t *len);
 /* Seeks a file source back to its first frame. */

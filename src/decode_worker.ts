@@ -25,7 +25,7 @@ export type DecodeReply =
   | { op: "decoded"; buffer: ArrayBuffer; error?: string }
   | { op: "closed" };
 
-const decoder = new JpegDecoder();
+let decoder: JpegDecoder | undefined; // made on first use: a failure is then a reply
 const packet = new Packet(0);
 let target: { address: bigint; frame: Frame } | undefined;
 
@@ -45,6 +45,7 @@ serve<DecodeRequest>((request) => {
       packet.adopt(request.buffer);
       let error: string | undefined;
       try {
+        decoder ??= new JpegDecoder();
         decoder.decodeSync(packet.payload, frameAt(request.frame), request.length);
       } catch (e) {
         if (!(e instanceof ShimError)) throw e;
@@ -54,7 +55,7 @@ serve<DecodeRequest>((request) => {
       return reply<DecodeReply>({ op: "decoded", buffer, ...(error ? { error } : {}) }, [buffer]);
     }
     case "close":
-      decoder.close();
+      decoder?.close();
       reply<DecodeReply>({ op: "closed" });
       endWorker();
   }

@@ -158,7 +158,7 @@ export class Grabber implements Disposable {
           `The source has a ${result.needed}-byte frame, over the ${MAX_FRAME_PAYLOAD}-byte limit`,
         );
       }
-      into.reserve(result.needed, MAX_FRAME_PAYLOAD); // that frame is skipped, once
+      into.reserve(result.needed, MAX_FRAME_PAYLOAD); // the same frame comes again
     }
   }
 }

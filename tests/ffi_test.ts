@@ -247,6 +247,9 @@ Deno.test("Capture passes an MJPEG file's own JPEG frames through, undecoded", a
       return await cap.readJpeg(new Uint8Array(16));
     })();
     assert(small.kind === "space" && small.needed > 16);
+    // The frame that did not fit comes again, into a buffer that fits.
+    const again = await cap.readJpeg(new Uint8Array(small.needed));
+    assert(again.kind === "frame" && again.length === small.needed);
     using test = await Capture.open({ kind: "test", spec: "", width: 64, height: 48, fps: 0 });
     assertEquals(test.enablePassthrough(), false);
     await assertRejects(() => test.readJpeg(buf), ShimError, "not in passthrough mode");
@@ -254,3 +257,66 @@ Deno.test("Capture passes an MJPEG file's own JPEG frames through, undecoded", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the synchronous twins give what the nonblocking calls give", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clip = `${dir}/clip.avi`;
+    await makeClip(clip, 320, 240, 2);
+    using a = await Capture.open({ kind: "file", spec: clip, width: 320, height: 240, fps: 0 });
+    using b = await Capture.open({ kind: "file", spec: clip, width: 320, height: 240, fps: 0 });
+    using fa = new Frame();
+    using fb = new Frame();
+    assertEquals([await a.read(fa), b.readSync(fb)], ["frame", "frame"]);
+    assertEquals(fa.toBGR(), fb.toBGR());
+    using enc = new JpegEncoder();
+    const [ja, jb] = [new Uint8Array(1 << 20), new Uint8Array(1 << 20)];
+    const [ea, eb] = [await enc.encode(fa, 70, ja), enc.encodeSync(fb, 70, jb)];
+    assert(ea.ok && eb.ok && ea.length === eb.length);
+    assertEquals(ja.subarray(0, ea.length), jb.subarray(0, eb.length));
+    const [ta, tb] = [
+      await enc.encodeJpeg(ja, ea.length, 30, new Uint8Array(1 << 20)),
+      enc.encodeJpegSync(jb, eb.length, 30, new Uint8Array(1 << 20)),
+    ];
+    assert(ta.ok && tb.ok && ta.length === tb.length && ta.length < ea.length);
+    using dec = new JpegDecoder();
+    using da = new Frame();
+    using db = new Frame();
+    await dec.decode(ja, da, ea.length);
+    dec.decodeSync(jb, db, eb.length);
+    assertEquals(da.toBGR(), db.toBGR());
+    assertThrows(() => dec.decodeSync(jb, db, 10), ShimError, "Cannot decode frame");
+    // Passthrough reads, both ways.
+    await a.rewind();
+    await b.rewind();
+    assert(a.enablePassthrough() && b.enablePassthrough());
+    const [ra, rb] = [await a.readJpeg(ja), b.readJpegSync(jb)];
+    assert(ra.kind === "frame" && rb.kind === "frame" && ra.length === rb.length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a lent handle is lent once at a time and outlives close(); a borrowed frame frees nothing", async () => {
+  const frame = await testFrame(64, 48);
+  let release!: () => void;
+  const lent = frame.lend((ptr) =>
+    new Promise<bigint>((resolve) => release = () => resolve(BigInt(Deno.UnsafePointer.value(ptr))))
+  );
+  await assertRejects(() => frame.lend(() => Promise.resolve()), ShimError, "in flight");
+  const address = BigInt(Deno.UnsafePointer.value(frame.handle));
+  const borrowed = new Frame(Deno.UnsafePointer.create(address)!);
+  frame.close(); // deferred while lent
+  assertEquals([borrowed.width, borrowed.height], [64, 48]);
+  borrowed.close(); // frees nothing
+  using enc = new JpegEncoder();
+  assert(enc.encodeSync(frameOf(address), 80, new Uint8Array(1 << 16)).ok); // still alive
+  release();
+  assertEquals(await lent, address);
+  assert(frame.closed);
+});
+
+// Another borrowed view of the frame at `address`.
+function frameOf(address: bigint): Frame {
+  return new Frame(Deno.UnsafePointer.create(address)!);
+}
