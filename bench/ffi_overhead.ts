@@ -1,7 +1,11 @@
 /**
- * FFI overhead: the shim's encode and decode called through Deno's FFI (as
- * peercam calls them: nonblocking, awaited one at a time) against the same
- * calls in a native C++ loop, on the same frame, in one run.
+ * FFI overhead: the shim's encode and decode called through Deno's FFI
+ * against the same calls in a native C++ loop, on the same frame, in one
+ * run. Three ways through FFI: synchronous (as peercam's capture and decode
+ * workers call them), nonblocking and awaited one at a time (a pool thread
+ * per call, as peercam called them before the workers), and, for decode,
+ * the whole round trip through peercam's decode worker (`src/decoder.ts`:
+ * the packet sent to the worker thread, decoded there, and sent back).
  *
  *     deno run -A bench/ffi_overhead.ts [ITERATIONS]
  *
@@ -10,7 +14,9 @@
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
 import { LOCAL_SHIM_URL } from "../ffi/loader.ts";
-import { buildNative, runJson } from "./_native.ts";
+import { Decoder } from "../src/decoder.ts";
+import { Packet } from "../src/packet.ts";
+import { buildNative, OUT, runJson } from "./_native.ts";
 
 const iterations = Number(Deno.args[0] ?? 200);
 const quality = 80;
@@ -21,27 +27,50 @@ interface NativeResult {
   decode_us: number;
 }
 
-async function viaFfi(width: number, height: number): Promise<NativeResult> {
+interface FfiResult {
+  encode_sync: number;
+  decode_sync: number;
+  encode_async: number;
+  decode_async: number;
+  decode_worker: number;
+}
+
+async function viaFfi(width: number, height: number): Promise<FfiResult> {
   using cap = await Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
   using frame = new Frame();
   using decoded = new Frame();
   using encoder = new JpegEncoder();
   using decoder = new JpegDecoder();
+  using worker = new Decoder();
   await cap.read(frame);
   const buf = new Uint8Array(width * height * 3);
+  const packet = new Packet(width * height * 3); // its buffer travels to the worker and back
   let length = 0;
   for (let i = 0; i < 20; i++) {
     const r = await encoder.encode(frame, quality, buf);
     if (!r.ok) throw new Error("buffer too small");
-    length = r.length;
+    length = packet.length = r.length;
+    packet.payload.set(buf.subarray(0, length));
     await decoder.decode(buf, decoded, length);
+    await worker.decode(packet, decoded);
   }
-  const t0 = performance.now();
+  const us = (t0: number) => (performance.now() - t0) * 1000 / iterations;
+  let t = performance.now();
+  for (let i = 0; i < iterations; i++) encoder.encodeSync(frame, quality, buf);
+  const encode_sync = us(t);
+  t = performance.now();
+  for (let i = 0; i < iterations; i++) decoder.decodeSync(buf, decoded, length);
+  const decode_sync = us(t);
+  t = performance.now();
   for (let i = 0; i < iterations; i++) await encoder.encode(frame, quality, buf);
-  const t1 = performance.now();
+  const encode_async = us(t);
+  t = performance.now();
   for (let i = 0; i < iterations; i++) await decoder.decode(buf, decoded, length);
-  const t2 = performance.now();
-  return { encode_us: (t1 - t0) * 1000 / iterations, decode_us: (t2 - t1) * 1000 / iterations };
+  const decode_async = us(t);
+  t = performance.now();
+  for (let i = 0; i < iterations; i++) await worker.decode(packet, decoded);
+  const decode_worker = us(t);
+  return { encode_sync, decode_sync, encode_async, decode_async, decode_worker };
 }
 
 // The floor: a nonblocking call to a function that does nothing, and the
@@ -62,11 +91,14 @@ console.log(
   `empty call: nonblocking ${emptyAsync.toFixed(1)} µs, synchronous ${emptySync.toFixed(2)} µs`,
 );
 console.log(`FFI overhead, ${iterations} calls each, JPEG quality ${quality}, test pattern`);
-console.log("size       op      native µs   FFI µs   FFI/native");
+console.log(
+  "size       op      native µs   sync µs  ratio   nonblocking µs  ratio   via worker µs  ratio",
+);
+const results: Record<string, unknown> = {};
 for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
   // Alternate native and FFI runs and keep each one's best of three, so a
   // busy moment on the machine does not count against one side only.
-  const n: NativeResult[] = [], f: NativeResult[] = [];
+  const n: NativeResult[] = [], f: FfiResult[] = [];
   for (let run = 0; run < 3; run++) {
     n.push(
       await runJson<NativeResult>(native, [
@@ -78,12 +110,21 @@ for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
     );
     f.push(await viaFfi(w, h));
   }
-  for (const op of ["encode_us", "decode_us"] as const) {
-    const best = (rs: NativeResult[]) => Math.min(...rs.map((r) => r[op]));
-    const [nb, fb] = [best(n), best(f)];
+  const best = <T>(rs: T[], key: keyof T) => Math.min(...rs.map((r) => r[key] as number));
+  for (const op of ["encode", "decode"] as const) {
+    const nb = best(n, `${op}_us`);
+    const sync = best(f, `${op}_sync`), async = best(f, `${op}_async`);
+    const viaWorker = op === "decode" ? best(f, "decode_worker") : undefined;
+    const cell = (v: number | undefined, width: number) =>
+      v === undefined
+        ? "—".padStart(width) + "      —"
+        : `${v.toFixed(0).padStart(width)}  ${(v / nb).toFixed(3)}`;
     console.log(
-      `${`${w}x${h}`.padEnd(10)} ${op.slice(0, 6).padEnd(7)} ${nb.toFixed(0).padStart(9)} ` +
-        `${fb.toFixed(0).padStart(8)}   ${(fb / nb).toFixed(3)}`,
+      `${`${w}x${h}`.padEnd(10)} ${op.padEnd(7)} ${nb.toFixed(0).padStart(9)} ${cell(sync, 9)} ` +
+        `${cell(async, 15)} ${cell(viaWorker, 14)}`,
     );
+    results[`${w}x${h} ${op}`] = { native: nb, sync, async, viaWorker };
   }
 }
+Deno.mkdirSync(OUT, { recursive: true });
+Deno.writeTextFileSync(`${OUT}/ffi_overhead.json`, JSON.stringify(results, null, 1));
