@@ -47,6 +47,7 @@ export async function buildNative(name: string): Promise<string> {
       "-lopencv_core",
       "-lopencv_imgcodecs",
       "-lopencv_videoio",
+      "-lturbojpeg",
     ],
   }).output();
   if (!out.success) {

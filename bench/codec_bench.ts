@@ -1,6 +1,9 @@
 /**
- * Micro-benchmarks: JPEG encode and decode through FFI at three sizes, and
- * message framing throughput. Run with `deno task bench`.
+ * Micro-benchmarks: JPEG encode, re-encode (DCT-domain requantization of a
+ * quality-95 JPEG to quality 80) and decode through FFI at three sizes, both
+ * synchronously (as peercam's capture and decode workers call them) and
+ * nonblocking; message framing throughput; sealing and opening a frame.
+ * Run with `deno task bench`.
  */
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
@@ -20,7 +23,21 @@ for (const [width, height] of [[640, 480], [1280, 720], [1920, 1080]] as const) 
   const encoded = await encoder.encode(frame, 80, buf);
   if (!encoded.ok) throw new Error("encode buffer too small");
   const jpeg = buf.slice(0, encoded.length);
+  const fineBuf = new Uint8Array(width * height * 3);
+  const fine = await encoder.encode(frame, 95, fineBuf);
+  if (!fine.ok) throw new Error("encode buffer too small");
+  const source = fineBuf.slice(0, fine.length);
+  const group = `${width}x${height}`;
 
+  Deno.bench(`encode ${group} q80 (FFI, synchronous)`, { group, baseline: true }, () => {
+    encoder.encodeSync(frame, 80, buf);
+  });
+  Deno.bench(`re-encode ${group} q95 → q80 (FFI, synchronous)`, { group }, () => {
+    encoder.encodeJpegSync(source, source.length, 80, buf);
+  });
+  Deno.bench(`decode ${group} q80 (FFI, synchronous)`, { group }, () => {
+    decoder.decodeSync(jpeg, decoded);
+  });
   Deno.bench(
     `encode ${width}x${height} q80 (FFI, nonblocking)`,
     { group: `${width}x${height}` },

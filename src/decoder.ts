@@ -7,16 +7,24 @@
  */
 
 import { type Frame, ShimError } from "../ffi/mod.ts";
+import { CallError } from "./errors.ts";
 import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
 import type { Packet } from "./packet.ts";
 import { type Failed, WorkerChannel } from "./worker_channel.ts";
 
 /** JPEG packets to frames, one at a time, on the decode worker's thread. */
 export class Decoder implements Disposable {
-  #worker = new WorkerChannel<DecodeRequest, DecodeReply>(
-    new URL("./decode_worker.ts", import.meta.url),
-    "decode",
-  );
+  // Started on the first frame: a call that receives no video needs no worker.
+  #started: WorkerChannel<DecodeRequest, DecodeReply> | undefined;
+  #closed = false;
+
+  get #worker(): WorkerChannel<DecodeRequest, DecodeReply> {
+    this.#started ??= new WorkerChannel<DecodeRequest, DecodeReply>(
+      new URL("./decode_worker.ts", import.meta.url),
+      "decode",
+    );
+    return this.#started;
+  }
 
   /**
    * Decodes `packet`'s JPEG bytes into `frame`. The packet's buffer is away
@@ -25,9 +33,10 @@ export class Decoder implements Disposable {
    * @param packet The received frame.
    * @param frame Where the pixels go (its buffer is reused).
    * @throws {ShimError} When the bytes are not a decodable JPEG image.
-   * @throws {CallError} When the decode worker has failed.
+   * @throws {CallError} When the decode worker has failed or is closed.
    */
   async decode(packet: Packet, frame: Frame): Promise<void> {
+    if (this.#closed) throw new CallError("The decode worker is closed");
     const buffer = packet.data.buffer;
     const size = buffer.byteLength;
     let reply: DecodeReply | Failed;
@@ -56,7 +65,8 @@ export class Decoder implements Disposable {
 
   /** Ends the worker once a decode in flight is done. */
   close(): void {
-    this.#worker.close({ op: "close" });
+    this.#closed = true;
+    this.#started?.close({ op: "close" });
   }
 
   /** Calls `close()`. */

@@ -12,6 +12,9 @@
  *
  * `[latest]` is a {@linkcode Latest} slot: the freshest frame wins, older
  * ones are dropped and counted, so latency stays bounded on a slow link.
+ * Reading and encoding run in the capture worker ({@linkcode Producer}),
+ * decoding in the decode worker ({@linkcode Decoder}); everything else,
+ * the window included, runs here on the main thread.
  *
  * @module
  */
