@@ -2,8 +2,10 @@
 // an MJPEG clip, re-encodes each at QUALITY two ways, and compares both with
 // the source frame decoded exactly:
 //   dct: libpeercam's pc_encode_jpeg (requantized coefficients);
-//   yuv: TurboJPEG decode to YUV planes and compress them (peercam's
-//        previous re-encoder, and what GStreamer's jpegdec ! jpegenc does).
+//   yuv: TurboJPEG decode to YUV planes and compress them, with the fast
+//        inverse DCT (peercam's previous re-encoder, and GStreamer's
+//        jpegdec ! jpegenc with jpegdec's default idct-method=ifast);
+//   exact: the same with the exact inverse DCT.
 //
 //   transcode_quality CLIP QUALITY FRAMES
 //
@@ -42,7 +44,7 @@ int main(int argc, char **argv) {
   pc_encoder *enc = pc_encoder_new();
   tjhandle dec = tjInitDecompress(), comp = tjInitCompress();
   std::vector<unsigned char> src(8 << 20), out(8 << 20);
-  double psnr_dct = 0, psnr_yuv = 0, bytes_dct = 0, bytes_yuv = 0;
+  double psnr_dct = 0, psnr_yuv = 0, psnr_exact = 0, bytes_dct = 0, bytes_yuv = 0;
   int n = 0;
   for (; n < frames; n++) {
     uint32_t len = 0, out_len = 0;
@@ -58,20 +60,26 @@ int main(int argc, char **argv) {
     tjDecompress2(dec, out.data(), out_len, got.data(), w, 0, h, TJPF_BGR, 0);
     psnr_dct += psnr(ref, got);
     bytes_dct += out_len;
-    unsigned char *yuv_out = nullptr;
-    unsigned long yuv_len = 0;
-    tjDecompressToYUV2(dec, src.data(), len, yuv.data(), w, 1, h, 0);
-    tjCompressFromYUV(comp, yuv.data(), w, 1, h, sub, &yuv_out, &yuv_len, quality, 0);
-    tjDecompress2(dec, yuv_out, yuv_len, got.data(), w, 0, h, TJPF_BGR, 0);
-    tjFree(yuv_out);
-    psnr_yuv += psnr(ref, got);
-    bytes_yuv += static_cast<double>(yuv_len);
+    for (const int flags : {TJFLAG_FASTDCT, 0}) {
+      unsigned char *yuv_out = nullptr;
+      unsigned long yuv_len = 0;
+      tjDecompressToYUV2(dec, src.data(), len, yuv.data(), w, 1, h, flags);
+      tjCompressFromYUV(comp, yuv.data(), w, 1, h, sub, &yuv_out, &yuv_len, quality, 0);
+      tjDecompress2(dec, yuv_out, yuv_len, got.data(), w, 0, h, TJPF_BGR, 0);
+      tjFree(yuv_out);
+      if (flags == 0) {
+        psnr_exact += psnr(ref, got);
+      } else {
+        psnr_yuv += psnr(ref, got);
+        bytes_yuv += static_cast<double>(yuv_len);
+      }
+    }
   }
   if (n == 0) return 1;
   std::printf(
       "{\"quality\":%d,\"frames\":%d,\"dct_psnr\":%.2f,\"dct_bytes\":%.0f,\"yuv_psnr\":%.2f,"
-      "\"yuv_bytes\":%.0f}\n",
-      quality, n, psnr_dct / n, bytes_dct / n, psnr_yuv / n, bytes_yuv / n);
+      "\"yuv_bytes\":%.0f,\"exact_psnr\":%.2f}\n",
+      quality, n, psnr_dct / n, bytes_dct / n, psnr_yuv / n, bytes_yuv / n, psnr_exact / n);
   tjDestroy(dec);
   tjDestroy(comp);
   pc_encoder_free(enc);

@@ -86,16 +86,8 @@ export class JpegEncoder extends NativeObject {
     out: Uint8Array<ArrayBuffer>,
   ): Promise<EncodeResult> {
     return this.exclusive(async (ptr) => {
-      checkLength(length, jpeg, "re-encode");
-      const code = await loadShim().pc_encode_jpeg(
-        ptr,
-        jpeg,
-        length,
-        quality,
-        out,
-        out.length,
-        this.#len,
-      );
+      const args = this.#jpegArgs(jpeg, length, quality, out);
+      const code = await loadShim().pc_encode_jpeg(ptr, ...args);
       return this.#result(code, ptr, "Cannot re-encode frame");
     });
   }
@@ -118,18 +110,24 @@ export class JpegEncoder extends NativeObject {
     out: Uint8Array<ArrayBuffer>,
   ): EncodeResult {
     return this.exclusiveSync((ptr) => {
-      checkLength(length, jpeg, "re-encode");
-      const code = loadShim().pc_encode_jpeg_sync(
+      const args = this.#jpegArgs(jpeg, length, quality, out);
+      return this.#result(
+        loadShim().pc_encode_jpeg_sync(ptr, ...args),
         ptr,
-        jpeg,
-        length,
-        quality,
-        out,
-        out.length,
-        this.#len,
+        "Cannot re-encode frame",
       );
-      return this.#result(code, ptr, "Cannot re-encode frame");
     });
+  }
+
+  // pc_encode_jpeg's arguments after the handle, once the length is checked.
+  #jpegArgs(
+    jpeg: Uint8Array<ArrayBuffer>,
+    length: number,
+    quality: number,
+    out: Uint8Array<ArrayBuffer>,
+  ): [Uint8Array<ArrayBuffer>, number, number, Uint8Array<ArrayBuffer>, number, Uint32Array] {
+    checkLength(length, jpeg, "re-encode");
+    return [jpeg, length, quality, out, out.length, this.#len];
   }
 
   // The encoded length, the size needed, or the shim's error.
