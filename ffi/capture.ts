@@ -175,6 +175,19 @@ export class Capture extends NativeObject {
     });
   }
 
+  /**
+   * {@linkcode rewind}, blocking the calling thread: for a worker that owns
+   * this capture.
+   *
+   * @throws {ShimError} When the source cannot seek.
+   */
+  rewindSync(): void {
+    this.exclusiveSync((ptr) => {
+      const code = loadShim().pc_capture_rewind_sync(ptr);
+      if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
+    });
+  }
+
   #readResult(code: number, ptr: Deno.PointerObject): ReadResult {
     if (code === Status.END) return "end";
     if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);

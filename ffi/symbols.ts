@@ -100,6 +100,7 @@ export const symbols = {
     parameters: ["pointer", "buffer", "u32", "buffer"],
     result: "i32",
   },
+  pc_capture_rewind_sync: { name: "pc_capture_rewind", parameters: ["pointer"], result: "i32" },
   pc_encode_sync: {
     name: "pc_encode",
     parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],

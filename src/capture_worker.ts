@@ -1,77 +1,59 @@
 /**
  * The capture worker: a thread of its own that owns the call's
- * {@linkcode Grabber} and makes its native calls synchronously, one frame
- * per request from {@linkcode Producer} on the main thread. Frame buffers
- * move between the threads (transferred, never copied).
+ * {@linkcode Grabber} and makes its native calls synchronously.
  *
- * - `open` → `opened` (the source's mode);
- * - `grab` with a buffer → `grabbed`: the buffer back (possibly a larger
- *   one) holding a frame, or `"end"` of the source;
- * - `rewind` → `rewound`;
- * - `close` → `closed`, and the worker ends.
- *
- * Any of them may instead get `failed` (see {@linkcode serve}).
+ * It starts with one message, `{ memory, options }`: it opens the source and
+ * answers `{ op: "opened", mode }` or `{ op: "failed", message }`. From then
+ * on it serves {@linkcode AtomicChannel} calls (see {@linkcode CaptureOp}):
+ * grabbing a frame straight into a packet buffer the main thread lends by
+ * address, rewinding, and closing, after which it ends.
  *
  * @module
  */
 
-import { Grabber, type GrabberOptions, type SourceMode } from "./grabber.ts";
-import { Packet } from "./packet.ts";
-import { endWorker, reply, serve } from "./worker_channel.ts";
+import { serveAtomic, viewAt } from "./atomic_channel.ts";
+import { Grabber } from "./grabber.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted } from "./worker_ops.ts";
 
-/** A request from the main thread. */
-export type CaptureRequest =
-  | { op: "open"; options: GrabberOptions }
-  | { op: "grab"; buffer: ArrayBuffer }
-  | { op: "rewind" }
-  | { op: "close" };
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<CaptureStart>) => void) | null;
+  postMessage(message: CaptureStarted): void;
+  close(): void;
+};
 
-/** The worker's reply to a {@linkcode CaptureRequest}. */
-export type CaptureReply =
-  | { op: "opened"; mode: SourceMode }
-  | {
-    op: "grabbed";
-    got: "frame" | "end";
-    buffer: ArrayBuffer;
-    length: number;
-    timestamp: number;
+scope.onmessage = async (event) => {
+  scope.onmessage = null;
+  const { memory, options } = event.data;
+  let grabber: Grabber;
+  try {
+    grabber = await Grabber.open(options);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    scope.postMessage({ op: "failed", message: e.message, name: e.name });
+    return scope.close();
   }
-  | { op: "rewound" }
-  | { op: "closed" };
-
-let grabber: Grabber | undefined;
-const packet = new Packet(0);
-
-function opened(): Grabber {
-  if (!grabber) throw new Error("The capture source is not open");
-  return grabber;
-}
-
-serve<CaptureRequest>(async (request) => {
-  switch (request.op) {
-    case "open":
-      grabber = await Grabber.open(request.options);
-      return reply<CaptureReply>({ op: "opened", mode: grabber.mode });
-    case "grab": {
-      packet.adopt(request.buffer);
-      const got = opened().grab(packet);
-      const { buffer } = packet.data;
-      const grabbed: CaptureReply = {
-        op: "grabbed",
-        got,
-        buffer,
-        length: packet.length,
-        timestamp: packet.timestamp,
-      };
-      return reply(grabbed, [buffer]);
+  scope.postMessage({ op: "opened", mode: grabber.mode });
+  const kinds = { frame: 0, end: 1, space: 2 } as const;
+  serveAtomic(memory, (op, ints, floats) => {
+    switch (op) {
+      case CaptureOp.GRAB: {
+        const result = grabber.grab(viewAt(floats[0]!, ints[0]!));
+        ints[1] = kinds[result.kind];
+        if (result.kind === "frame") {
+          ints[2] = result.length;
+          floats[1] = result.timestamp;
+        } else if (result.kind === "space") {
+          ints[2] = result.needed;
+        }
+        return true;
+      }
+      case CaptureOp.REWIND:
+        grabber.rewind();
+        return true;
+      default:
+        grabber.close();
+        return false;
     }
-    case "rewind":
-      await opened().rewind();
-      return reply<CaptureReply>({ op: "rewound" });
-    case "close":
-      grabber?.close();
-      grabber = undefined;
-      reply<CaptureReply>({ op: "closed" });
-      endWorker();
-  }
-}, (request) => request.op === "grab" ? packet.data.buffer : undefined);
+  });
+  scope.close();
+};

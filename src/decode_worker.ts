@@ -1,62 +1,52 @@
 /**
  * The decode worker: a thread of its own that owns the call's JPEG decoder
- * and decodes each received frame synchronously, into the frame the main
- * thread lends it ({@linkcode Decoder} on the main thread). The packet's
- * buffer moves to the worker and back (transferred, never copied).
- *
- * - `decode` with a buffer and a frame's address → `decoded`: the buffer
- *   back, with `error` set when the bytes do not decode;
- * - `close` → `closed`, and the worker ends.
+ * and decodes each received frame synchronously, reading the packet's bytes
+ * where the main thread keeps them and writing into the frame it lends
+ * ({@linkcode Decoder} on the main thread). It starts with one message, the
+ * channel's memory, then serves {@linkcode AtomicChannel} calls (see
+ * {@linkcode DecodeOp}) until closed.
  *
  * @module
  */
 
 import { Frame, JpegDecoder, ShimError } from "../ffi/mod.ts";
-import { Packet } from "./packet.ts";
-import { endWorker, reply, serve } from "./worker_channel.ts";
+import { type ChannelMemory, serveAtomic, viewAt } from "./atomic_channel.ts";
+import { DecodeOp } from "./worker_ops.ts";
 
-/** A request from the main thread. */
-export type DecodeRequest =
-  | { op: "decode"; buffer: ArrayBuffer; length: number; frame: bigint }
-  | { op: "close" };
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<ChannelMemory>) => void) | null;
+  close(): void;
+};
 
-/** The worker's reply to a {@linkcode DecodeRequest}. */
-export type DecodeReply =
-  | { op: "decoded"; buffer: ArrayBuffer; error?: string }
-  | { op: "closed" };
+let target: { address: number; frame: Frame } | undefined;
 
-let decoder: JpegDecoder | undefined; // made on first use: a failure is then a reply
-const packet = new Packet(0);
-let target: { address: bigint; frame: Frame } | undefined;
-
-// The lent frame at `address` (the main thread keeps the same one).
-function frameAt(address: bigint): Frame {
+// The lent frame at `address` (the main thread keeps lending the same one).
+function frameAt(address: number): Frame {
   if (target?.address !== address) {
-    const ptr = Deno.UnsafePointer.create(address);
+    const ptr = Deno.UnsafePointer.create(BigInt(address));
     if (ptr === null) throw new Error("Cannot decode: no frame to decode into");
     target = { address, frame: new Frame(ptr) };
   }
   return target.frame;
 }
 
-serve<DecodeRequest>((request) => {
-  switch (request.op) {
-    case "decode": {
-      packet.adopt(request.buffer);
-      let error: string | undefined;
-      try {
-        decoder ??= new JpegDecoder();
-        decoder.decodeSync(packet.payload, frameAt(request.frame), request.length);
-      } catch (e) {
-        if (!(e instanceof ShimError)) throw e;
-        error = e.message;
-      }
-      const { buffer } = request;
-      return reply<DecodeReply>({ op: "decoded", buffer, ...(error ? { error } : {}) }, [buffer]);
-    }
-    case "close":
+scope.onmessage = (event) => {
+  scope.onmessage = null;
+  let decoder: JpegDecoder | undefined;
+  serveAtomic(event.data, (op, ints, floats) => {
+    if (op !== DecodeOp.DECODE) {
       decoder?.close();
-      reply<DecodeReply>({ op: "closed" });
-      endWorker();
-  }
-}, (request) => request.op === "decode" ? request.buffer : undefined);
+      return false;
+    }
+    ints[2] = 0;
+    decoder ??= new JpegDecoder();
+    try {
+      decoder.decodeSync(viewAt(floats[0]!, ints[0]!), frameAt(floats[1]!), ints[1]!);
+    } catch (error) {
+      if (error instanceof ShimError) ints[2] = 1;
+      throw error;
+    }
+    return true;
+  });
+  scope.close();
+};

@@ -1,76 +1,89 @@
 /**
  * {@linkcode Decoder}: decodes received frames in the decode worker
  * (`src/decode_worker.ts`), a thread of its own, so the main thread stays
- * free for the network and the window while a frame decodes.
+ * free for the network and the window while a frame decodes. The packet's
+ * bytes and the frame are lent to the worker by address for each call
+ * ({@linkcode AtomicChannel}); nothing is copied or transferred.
  *
  * @module
  */
 
 import { type Frame, ShimError } from "../ffi/mod.ts";
+import { addressOf, AtomicChannel, channelMemory } from "./atomic_channel.ts";
 import { CallError } from "./errors.ts";
-import type { DecodeReply, DecodeRequest } from "./decode_worker.ts";
 import type { Packet } from "./packet.ts";
-import { type Failed, WorkerChannel } from "./worker_channel.ts";
+import { DecodeOp } from "./worker_ops.ts";
+
+/** How long `close()` lets the worker finish a decode before stopping it. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** JPEG packets to frames, one at a time, on the decode worker's thread. */
 export class Decoder implements Disposable {
   // Started on the first frame: a call that receives no video needs no worker.
-  #started: WorkerChannel<DecodeRequest, DecodeReply> | undefined;
+  #started: { worker: Worker; channel: AtomicChannel } | undefined;
+  #busy: Promise<unknown> | undefined;
   #closed = false;
 
-  get #worker(): WorkerChannel<DecodeRequest, DecodeReply> {
-    this.#started ??= new WorkerChannel<DecodeRequest, DecodeReply>(
-      new URL("./decode_worker.ts", import.meta.url),
-      "decode",
-    );
-    return this.#started;
-  }
-
   /**
-   * Decodes `packet`'s JPEG bytes into `frame`. The packet's buffer is away
-   * in the worker until this settles; the frame is lent to it likewise.
+   * Decodes `packet`'s JPEG bytes into `frame`. Neither may change until
+   * this settles: the worker reads and writes them in place.
    *
    * @param packet The received frame.
    * @param frame Where the pixels go (its buffer is reused).
    * @throws {ShimError} When the bytes are not a decodable JPEG image.
    * @throws {CallError} When the decode worker has failed or is closed.
    */
-  async decode(packet: Packet, frame: Frame): Promise<void> {
-    if (this.#closed) throw new CallError("The decode worker is closed");
-    const buffer = packet.data.buffer;
-    const size = buffer.byteLength;
-    let reply: DecodeReply | Failed;
-    try {
-      reply = await frame.lend((ptr) =>
-        this.#worker.request(
-          {
-            op: "decode",
-            buffer,
-            length: packet.length,
-            frame: BigInt(Deno.UnsafePointer.value(ptr)),
-          },
-          [buffer],
-        )
-      );
-    } catch (error) {
-      if (buffer.detached) packet.adopt(new ArrayBuffer(size)); // it is not coming back
-      throw error;
-    }
-    if ((reply.op === "decoded" || reply.op === "failed") && reply.buffer) {
-      packet.adopt(reply.buffer);
-    }
-    if (reply.op !== "decoded") throw this.#worker.unexpected(reply);
-    if (reply.error !== undefined) throw new ShimError(reply.error);
+  decode(packet: Packet, frame: Frame): Promise<void> {
+    if (this.#closed) return Promise.reject(new CallError("The decode worker is closed"));
+    const { channel } = this.#start();
+    const promise = frame.lend(async (ptr) => {
+      channel.float(0, addressOf(packet.payload));
+      channel.int(0, packet.payload.length);
+      channel.int(1, packet.length);
+      channel.float(1, Number(Deno.UnsafePointer.value(ptr)));
+      const error = await channel.call(DecodeOp.DECODE);
+      if (error === undefined) return;
+      throw channel.int(2) === 1 ? new ShimError(error) : new CallError(error);
+    });
+    this.#busy = promise;
+    return promise;
   }
 
   /** Ends the worker once a decode in flight is done. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    this.#started?.close({ op: "close" });
+    const started = this.#started;
+    if (!started) return;
+    const stop = setTimeout(() => started.worker.terminate(), CLOSE_TIMEOUT_MS);
+    Deno.unrefTimer(stop);
+    (this.#busy ?? Promise.resolve()).catch(() => {})
+      .then(() => started.channel.call(DecodeOp.CLOSE))
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(stop);
+        started.worker.terminate();
+      });
   }
 
   /** Calls `close()`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  #start(): { worker: Worker; channel: AtomicChannel } {
+    if (this.#started) return this.#started;
+    const worker = new Worker(new URL("./decode_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const memory = channelMemory();
+    const channel = new AtomicChannel(memory, "decode");
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      channel.fail(new CallError(`The decode worker failed: ${event.message}`));
+    };
+    worker.postMessage(memory);
+    this.#started = { worker, channel };
+    return this.#started;
   }
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Capture, type EncodeResult, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
+import { Capture, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
 import { CallError } from "./errors.ts";
 import { Packet } from "./packet.ts";
 import { MAX_FRAME_PAYLOAD, now } from "./protocol.ts";
@@ -43,6 +43,8 @@ export class Grabber implements Disposable {
   #frame = new Frame();
   #encoder = new JpegEncoder();
   #sourceJpeg = new Packet(256 * 1024);
+  #pending = false; // the last frame did not fit the caller's buffer
+  #timestamp = 0;
   /** How this source's frames become JPEG. */
   readonly mode: SourceMode;
 
@@ -82,16 +84,17 @@ export class Grabber implements Disposable {
   }
 
   /**
-   * Fills `packet` with the next frame as JPEG, stamped with its capture
-   * time. The packet may be given a larger buffer.
+   * Writes the next frame as JPEG into `out`. When `out` is too small, says
+   * how much is needed and keeps the frame: the next call, with a larger
+   * buffer, delivers the same frame.
    *
-   * @param packet Where the frame goes.
-   * @returns `"frame"`, or `"end"` when the source has no more frames.
+   * @param out Where the JPEG bytes go.
+   * @returns The frame's length and capture time, the size needed, or the end of the source.
    * @throws {CallError} When the source fails or a frame cannot be encoded.
    */
-  grab(packet: Packet): "frame" | "end" {
+  grab(out: Uint8Array<ArrayBuffer>): GrabResult {
     try {
-      return this.#grab(packet);
+      return this.#grab(out);
     } catch (error) {
       if (!(error instanceof ShimError)) throw error;
       throw new CallError(`${describeSource(this.#o.source)}: ${error.message}`, { cause: error });
@@ -103,9 +106,10 @@ export class Grabber implements Disposable {
    *
    * @throws {CallError} When the source cannot seek.
    */
-  async rewind(): Promise<void> {
+  rewind(): void {
+    this.#pending = false;
     try {
-      await this.#capture.rewind();
+      this.#capture.rewindSync();
     } catch (error) {
       if (!(error instanceof ShimError)) throw error;
       throw new CallError(`${describeSource(this.#o.source)}: ${error.message}`, { cause: error });
@@ -122,30 +126,40 @@ export class Grabber implements Disposable {
     this.close();
   }
 
-  #grab(packet: Packet): "frame" | "end" {
+  #grab(out: Uint8Array<ArrayBuffer>): GrabResult {
     const quality = this.#o.quality;
     const encoder = this.#encoder;
-    if (this.mode === "encode") {
-      const frame = this.#frame;
-      if (this.#capture.readSync(frame) === "end") return "end";
-      packet.timestamp = now();
-      packet.length = fit(packet, (out) => encoder.encodeSync(frame, quality, out));
-      return "frame";
+    if (this.mode === "passthrough") {
+      // The shim keeps a frame that did not fit and hands it out again.
+      const result = this.#capture.readJpegSync(out);
+      if (result.kind === "end") return { kind: "end" };
+      if (result.kind === "space") {
+        return checked(result.needed, `The source has a ${result.needed}-byte frame`);
+      }
+      if (!this.#pending) this.#timestamp = now();
+      this.#pending = false;
+      return { kind: "frame", length: result.length, timestamp: this.#timestamp };
     }
-    const source = this.mode === "passthrough" ? packet : this.#sourceJpeg;
-    if (!this.#readJpeg(source)) return "end";
-    packet.timestamp = now();
-    if (source !== packet) {
-      packet.length = fit(
-        packet,
-        (out) => encoder.encodeJpegSync(source.payload, source.length, quality, out),
-      );
+    if (!this.#pending) {
+      if (
+        this.mode === "encode" ? this.#capture.readSync(this.#frame) === "end" : !this.#readJpeg()
+      ) {
+        return { kind: "end" };
+      }
+      this.#timestamp = now();
     }
-    return "frame";
+    const source = this.#sourceJpeg;
+    const result = this.mode === "encode"
+      ? encoder.encodeSync(this.#frame, quality, out)
+      : encoder.encodeJpegSync(source.payload, source.length, quality, out);
+    this.#pending = !result.ok;
+    if (!result.ok) return checked(result.needed, `A frame encodes to ${result.needed} bytes`);
+    return { kind: "frame", length: result.length, timestamp: this.#timestamp };
   }
 
-  // Reads the source's next JPEG frame into `into`; false at the end.
-  #readJpeg(into: Packet): boolean {
+  // Reads the source's next JPEG frame into the source buffer; false at the end.
+  #readJpeg(): boolean {
+    const into = this.#sourceJpeg;
     while (true) {
       const result = this.#capture.readJpegSync(into.payload);
       if (result.kind === "end") return false;
@@ -163,19 +177,18 @@ export class Grabber implements Disposable {
   }
 }
 
-// Runs an encode into `packet`, growing the packet once if it is too small.
-function fit(packet: Packet, encode: (out: Uint8Array<ArrayBuffer>) => EncodeResult): number {
-  let result = encode(packet.payload);
-  if (!result.ok) {
-    if (result.needed > MAX_FRAME_PAYLOAD) {
-      throw new CallError(
-        `A frame encodes to ${result.needed} bytes, over the ${MAX_FRAME_PAYLOAD}-byte ` +
-          "limit: lower --quality or --size",
-      );
-    }
-    packet.reserve(result.needed, MAX_FRAME_PAYLOAD);
-    result = encode(packet.payload);
-    if (!result.ok) throw new CallError("Cannot encode frame: encoder output keeps growing");
+/** What {@linkcode Grabber.grab} got. */
+export type GrabResult =
+  | { kind: "frame"; length: number; timestamp: number }
+  | { kind: "space"; needed: number }
+  | { kind: "end" };
+
+// A "space" result, or an error when no buffer may be that large.
+function checked(needed: number, what: string): GrabResult {
+  if (needed > MAX_FRAME_PAYLOAD) {
+    throw new CallError(
+      `${what}, over the ${MAX_FRAME_PAYLOAD}-byte limit: lower --quality or --size`,
+    );
   }
-  return result.length;
+  return { kind: "space", needed };
 }

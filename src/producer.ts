@@ -3,7 +3,8 @@
  * JPEG encoder live in a worker thread of their own (`src/capture_worker.ts`,
  * which makes the native calls synchronously); this side decides when a frame
  * is wanted and puts the finished JPEG packets in the sender's
- * {@linkcode Latest} slot.
+ * {@linkcode Latest} slot. The worker writes each frame straight into the
+ * packet's buffer, lent by address for the call ({@linkcode AtomicChannel}).
  *
  * One dedicated thread doing the frame work, rather than each native call
  * handed to one of Deno's pool threads and back, is what lets a sender keep
@@ -12,38 +13,46 @@
  * @module
  */
 
+import { addressOf, AtomicChannel, channelMemory } from "./atomic_channel.ts";
 import type { Options } from "./cli.ts";
-import type { CaptureReply, CaptureRequest } from "./capture_worker.ts";
 import { delay } from "./connect.ts";
 import { CallError } from "./errors.ts";
 import type { SourceMode } from "./grabber.ts";
 import type { Latest } from "./latest.ts";
 import type { Packet } from "./packet.ts";
+import { MAX_FRAME_PAYLOAD } from "./protocol.ts";
 import { describeSource, type Source } from "./source.ts";
-import { WorkerChannel } from "./worker_channel.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted } from "./worker_ops.ts";
 
 export type { SourceMode } from "./grabber.ts";
 
 /** How long a captured frame may wait for the sender before a fresher one replaces it. */
 export const MIN_STALE_MS = 20;
 
+/** How long `close()` lets the worker release the source before stopping it. */
+export const CLOSE_TIMEOUT_MS = 2000;
+
 /** Captures and encodes frames, in a worker thread, until stopped. */
 export class Producer implements Disposable {
   #o: Options;
   #source: Exclude<Source, { kind: "none" }>;
-  #worker: WorkerChannel<CaptureRequest, CaptureReply>;
+  #worker: Worker;
+  #channel: AtomicChannel;
+  #busy: Promise<unknown> | undefined;
+  #closed = false;
   /** How this source's frames become JPEG. */
   readonly mode: SourceMode;
 
-  private constructor(
-    options: Options,
-    worker: WorkerChannel<CaptureRequest, CaptureReply>,
-    mode: SourceMode,
-  ) {
+  private constructor(options: Options, worker: Worker, channel: AtomicChannel, mode: SourceMode) {
     this.#o = options;
     this.#source = options.source as Exclude<Source, { kind: "none" }>;
     this.#worker = worker;
+    this.#channel = channel;
     this.mode = mode;
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      channel.fail(new CallError(`The capture worker failed: ${event.message}`));
+    };
   }
 
   /**
@@ -56,29 +65,37 @@ export class Producer implements Disposable {
   static async open(options: Options): Promise<Producer | undefined> {
     const source = options.source;
     if (source.kind === "none") return undefined;
-    const worker = new WorkerChannel<CaptureRequest, CaptureReply>(
-      new URL("./capture_worker.ts", import.meta.url),
-      "capture",
-    );
-    const reply = await worker.request({
-      op: "open",
-      options: {
-        source,
-        width: options.width,
-        height: options.height,
-        fps: options.fps,
-        quality: options.quality,
-        passthrough: options.passthrough,
-      },
-    }).catch((error) => {
-      worker.close({ op: "close" });
-      throw error;
+    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), {
+      type: "module",
     });
-    if (reply.op !== "opened") {
-      worker.close({ op: "close" });
-      throw worker.unexpected(reply);
+    const memory = channelMemory();
+    const started = await new Promise<CaptureStarted>((resolve) => {
+      worker.onmessage = (event: MessageEvent<CaptureStarted>) => resolve(event.data);
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        resolve({ op: "failed", message: `The capture worker failed: ${event.message}`, name: "" });
+      };
+      const start: CaptureStart = {
+        memory,
+        options: {
+          source,
+          width: options.width,
+          height: options.height,
+          fps: options.fps,
+          quality: options.quality,
+          passthrough: options.passthrough,
+        },
+      };
+      worker.postMessage(start);
+    });
+    worker.onmessage = null;
+    if (started.op === "failed") {
+      worker.terminate();
+      throw started.name === "CallError" || started.name === ""
+        ? new CallError(started.message)
+        : new Error(started.message);
     }
-    return new Producer(options, worker, reply.mode);
+    return new Producer(options, worker, new AtomicChannel(memory, "capture"), started.mode);
   }
 
   /**
@@ -101,7 +118,7 @@ export class Producer implements Disposable {
     // slow link is replaced after a frame interval, so none goes out stale.
     const onDemand = this.#source.kind === "file" || this.#source.kind === "test";
     const staleAfter = Math.max(interval, MIN_STALE_MS);
-    while (!signal.aborted) {
+    while (!signal.aborted && !this.#closed) {
       if (onDemand) await box.idle(staleAfter);
       if (interval > 0) {
         const wait = next - performance.now();
@@ -113,7 +130,7 @@ export class Producer implements Disposable {
       const packet = box.acquire();
       let got: "frame" | "end";
       try {
-        got = await this.#grab(packet);
+        got = await this.#exclusive(() => this.#grab(packet));
       } catch (error) {
         box.release(packet);
         throw error;
@@ -121,8 +138,7 @@ export class Producer implements Disposable {
       if (got === "end") {
         box.release(packet);
         if (this.#source.kind === "file" && emptyRuns++ === 0) {
-          const reply = await this.#worker.request({ op: "rewind" }); // loop a video file
-          if (reply.op !== "rewound") throw this.#worker.unexpected(reply);
+          await this.#exclusive(() => this.#call(CaptureOp.REWIND)); // loop a video file
           continue;
         }
         if (emptyRuns > 1) throw new CallError(`${describeSource(this.#source)} has no frames`);
@@ -136,10 +152,21 @@ export class Producer implements Disposable {
 
   /**
    * Releases the source and the encoder: the worker finishes the frame in
-   * hand, closes them and ends.
+   * hand, closes them and ends (or is stopped after {@linkcode CLOSE_TIMEOUT_MS}).
    */
   close(): void {
-    this.#worker.close({ op: "close" });
+    if (this.#closed) return;
+    this.#closed = true;
+    const worker = this.#worker;
+    const stop = setTimeout(() => worker.terminate(), CLOSE_TIMEOUT_MS);
+    Deno.unrefTimer(stop);
+    const closing = (this.#busy ?? Promise.resolve()).catch(() => {}).then(() =>
+      this.#channel.call(CaptureOp.CLOSE)
+    );
+    closing.catch(() => {}).finally(() => {
+      clearTimeout(stop);
+      worker.terminate();
+    });
   }
 
   /** Calls `close()`. */
@@ -147,17 +174,36 @@ export class Producer implements Disposable {
     this.close();
   }
 
-  // Has the worker fill `packet` with the next frame as JPEG. The packet's
-  // buffer goes to the worker and comes back, possibly grown.
+  // Runs one channel call, remembered so that close() can follow it.
+  #exclusive<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new CallError("The capture worker is closed"));
+    const promise = call();
+    this.#busy = promise;
+    return promise;
+  }
+
+  // Has the worker write the next frame into `packet`, growing the packet
+  // and asking again when the frame does not fit.
   async #grab(packet: Packet): Promise<"frame" | "end"> {
-    const buffer = packet.data.buffer;
-    const reply = await this.#worker.request({ op: "grab", buffer }, [buffer]);
-    if ((reply.op === "failed" || reply.op === "grabbed") && reply.buffer) {
-      packet.adopt(reply.buffer);
+    const channel = this.#channel;
+    while (true) {
+      channel.float(0, addressOf(packet.payload));
+      channel.int(0, packet.payload.length);
+      await this.#call(CaptureOp.GRAB);
+      const kind = channel.int(1);
+      if (kind === 1) return "end";
+      if (kind === 2) {
+        packet.reserve(channel.int(2), MAX_FRAME_PAYLOAD);
+        continue;
+      }
+      packet.length = channel.int(2);
+      packet.timestamp = channel.float(1);
+      return "frame";
     }
-    if (reply.op !== "grabbed") throw this.#worker.unexpected(reply);
-    packet.length = reply.length;
-    packet.timestamp = reply.timestamp;
-    return reply.got;
+  }
+
+  async #call(op: number): Promise<void> {
+    const error = await this.#channel.call(op);
+    if (error !== undefined) throw new CallError(error);
   }
 }

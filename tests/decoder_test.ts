@@ -17,7 +17,7 @@ async function jpegPacket(width: number, height: number): Promise<[Packet, Uint8
   return [packet, frame.toBGR()];
 }
 
-Deno.test("Decoder decodes in its worker into the frame it is given, and the packet comes back", async () => {
+Deno.test("Decoder decodes in its worker into the frame it is given, leaving the packet as it was", async () => {
   using decoder = new Decoder();
   using frame = new Frame();
   const [packet, pixels] = await jpegPacket(640, 360);
@@ -26,7 +26,6 @@ Deno.test("Decoder decodes in its worker into the frame it is given, and the pac
     await decoder.decode(packet, frame);
     assertEquals([frame.width, frame.height], [640, 360]);
     assert(psnr(pixels, frame.toBGR()) > 32);
-    assert(!packet.data.buffer.detached, "the packet has its buffer back");
     assertEquals(packet.payload.slice(0, packet.length), bytes);
   }
 });
