@@ -5,7 +5,8 @@
  * workers call them), nonblocking and awaited one at a time (a pool thread
  * per call, as peercam called them before the workers), and, for decode,
  * the whole round trip through peercam's decode worker (`src/decoder.ts`:
- * the packet sent to the worker thread, decoded there, and sent back).
+ * the worker woken through shared memory, decoding the packet in place, and
+ * the main thread woken in turn).
  *
  *     deno run -A bench/ffi_overhead.ts [ITERATIONS]
  *

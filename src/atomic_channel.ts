@@ -1,7 +1,8 @@
 /**
  * {@linkcode AtomicChannel} and {@linkcode serveAtomic}: one call at a time
  * from the main thread to a worker thread through a small block of shared
- * memory and `Atomics`, with no message, no transfer and no garbage per call.
+ * memory and `Atomics`: no message and no transfer per call, and no more
+ * garbage than a promise.
  * The worker blocks in `Atomics.wait` between calls; the main thread awaits
  * `Atomics.waitAsync`. Frame bytes never travel: the main thread passes the
  * address of a buffer it owns and keeps still until the call returns (see

@@ -34,20 +34,6 @@ export class Packet {
   }
 
   /**
-   * Takes over `buffer` as this packet's storage (one that came back from
-   * another thread), laid out as the constructor lays it out.
-   *
-   * @param buffer At least the header and tag room.
-   */
-  adopt(buffer: ArrayBuffer): void {
-    this.data = new Uint8Array(buffer);
-    this.payload = this.data.subarray(
-      HEADER_SIZE,
-      Math.max(HEADER_SIZE, buffer.byteLength - TAG_SIZE),
-    );
-  }
-
-  /**
    * Makes room for at least `needed` payload bytes (rarely: the buffer only
    * ever grows, by at least half, so a call settles within a few frames).
    *
