@@ -134,6 +134,8 @@ export class Grabber implements Disposable {
       const result = this.#capture.readJpegSync(out);
       if (result.kind === "end") return { kind: "end" };
       if (result.kind === "space") {
+        if (!this.#pending) this.#timestamp = now(); // the frame was read now
+        this.#pending = true;
         return checked(result.needed, `The source has a ${result.needed}-byte frame`);
       }
       if (!this.#pending) this.#timestamp = now();
