@@ -113,6 +113,51 @@ export class AtomicChannel {
   }
 }
 
+/** How long {@linkcode closeWorker} lets a worker finish before stopping it. */
+export const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * On the main thread: fails `channel`'s calls, in progress and later, when
+ * `worker` dies.
+ *
+ * @param worker The worker serving the channel.
+ * @param channel Its channel.
+ * @param what What the worker does, for the message ("capture").
+ */
+export function watchWorker(worker: Worker, channel: AtomicChannel, what: string): void {
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    channel.fail(new CallError(`The ${what} worker failed: ${event.message}`));
+  };
+}
+
+/**
+ * On the main thread: once `after` settles, calls the worker's closing
+ * operation `op` and ends the worker; stops it anyway after
+ * {@linkcode CLOSE_TIMEOUT_MS}.
+ *
+ * @param worker The worker.
+ * @param channel Its channel.
+ * @param op The operation that releases the worker's resources.
+ * @param after The call in progress, if any.
+ */
+export function closeWorker(
+  worker: Worker,
+  channel: AtomicChannel,
+  op: number,
+  after: Promise<unknown> | undefined,
+): void {
+  const stop = setTimeout(() => worker.terminate(), CLOSE_TIMEOUT_MS);
+  Deno.unrefTimer(stop);
+  (after ?? Promise.resolve()).catch(() => {})
+    .then(() => channel.call(op))
+    .catch(() => {})
+    .finally(() => {
+      clearTimeout(stop);
+      worker.terminate();
+    });
+}
+
 /**
  * Runs in a worker: serves calls until `handle` returns false, blocking the
  * worker's thread between them. `handle` reads its arguments and writes its

@@ -9,13 +9,16 @@
  */
 
 import { type Frame, ShimError } from "../ffi/mod.ts";
-import { addressOf, AtomicChannel, channelMemory } from "./atomic_channel.ts";
+import {
+  addressOf,
+  AtomicChannel,
+  channelMemory,
+  closeWorker,
+  watchWorker,
+} from "./atomic_channel.ts";
 import { CallError } from "./errors.ts";
 import type { Packet } from "./packet.ts";
 import { DecodeOp } from "./worker_ops.ts";
-
-/** How long `close()` lets the worker finish a decode before stopping it. */
-const CLOSE_TIMEOUT_MS = 2000;
 
 /** JPEG packets to frames, one at a time, on the decode worker's thread. */
 export class Decoder implements Disposable {
@@ -54,16 +57,7 @@ export class Decoder implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     const started = this.#started;
-    if (!started) return;
-    const stop = setTimeout(() => started.worker.terminate(), CLOSE_TIMEOUT_MS);
-    Deno.unrefTimer(stop);
-    (this.#busy ?? Promise.resolve()).catch(() => {})
-      .then(() => started.channel.call(DecodeOp.CLOSE))
-      .catch(() => {})
-      .finally(() => {
-        clearTimeout(stop);
-        started.worker.terminate();
-      });
+    if (started) closeWorker(started.worker, started.channel, DecodeOp.CLOSE, this.#busy);
   }
 
   /** Calls `close()`. */
@@ -78,10 +72,7 @@ export class Decoder implements Disposable {
     });
     const memory = channelMemory();
     const channel = new AtomicChannel(memory, "decode");
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      channel.fail(new CallError(`The decode worker failed: ${event.message}`));
-    };
+    watchWorker(worker, channel, "decode");
     worker.postMessage(memory);
     this.#started = { worker, channel };
     return this.#started;

@@ -93,12 +93,7 @@ export class Grabber implements Disposable {
    * @throws {CallError} When the source fails or a frame cannot be encoded.
    */
   grab(out: Uint8Array<ArrayBuffer>): GrabResult {
-    try {
-      return this.#grab(out);
-    } catch (error) {
-      if (!(error instanceof ShimError)) throw error;
-      throw new CallError(`${describeSource(this.#o.source)}: ${error.message}`, { cause: error });
-    }
+    return this.#naming(() => this.#grab(out));
   }
 
   /**
@@ -108,8 +103,13 @@ export class Grabber implements Disposable {
    */
   rewind(): void {
     this.#pending = false;
+    this.#naming(() => this.#capture.rewindSync());
+  }
+
+  // Runs `body`, turning a native error into a CallError that names the source.
+  #naming<T>(body: () => T): T {
     try {
-      this.#capture.rewindSync();
+      return body();
     } catch (error) {
       if (!(error instanceof ShimError)) throw error;
       throw new CallError(`${describeSource(this.#o.source)}: ${error.message}`, { cause: error });

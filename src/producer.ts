@@ -13,7 +13,13 @@
  * @module
  */
 
-import { addressOf, AtomicChannel, channelMemory } from "./atomic_channel.ts";
+import {
+  addressOf,
+  AtomicChannel,
+  channelMemory,
+  closeWorker,
+  watchWorker,
+} from "./atomic_channel.ts";
 import type { Options } from "./cli.ts";
 import { delay } from "./connect.ts";
 import { CallError } from "./errors.ts";
@@ -28,9 +34,6 @@ export type { SourceMode } from "./grabber.ts";
 
 /** How long a captured frame may wait for the sender before a fresher one replaces it. */
 export const MIN_STALE_MS = 20;
-
-/** How long `close()` lets the worker release the source before stopping it. */
-export const CLOSE_TIMEOUT_MS = 2000;
 
 /** Captures and encodes frames, in a worker thread, until stopped. */
 export class Producer implements Disposable {
@@ -49,10 +52,7 @@ export class Producer implements Disposable {
     this.#worker = worker;
     this.#channel = channel;
     this.mode = mode;
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      channel.fail(new CallError(`The capture worker failed: ${event.message}`));
-    };
+    watchWorker(worker, channel, "capture");
   }
 
   /**
@@ -152,21 +152,12 @@ export class Producer implements Disposable {
 
   /**
    * Releases the source and the encoder: the worker finishes the frame in
-   * hand, closes them and ends (or is stopped after {@linkcode CLOSE_TIMEOUT_MS}).
+   * hand, closes them and ends (or is stopped after a timeout).
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const worker = this.#worker;
-    const stop = setTimeout(() => worker.terminate(), CLOSE_TIMEOUT_MS);
-    Deno.unrefTimer(stop);
-    const closing = (this.#busy ?? Promise.resolve()).catch(() => {}).then(() =>
-      this.#channel.call(CaptureOp.CLOSE)
-    );
-    closing.catch(() => {}).finally(() => {
-      clearTimeout(stop);
-      worker.terminate();
-    });
+    closeWorker(this.#worker, this.#channel, CaptureOp.CLOSE, this.#busy);
   }
 
   /** Calls `close()`. */
