@@ -2,8 +2,9 @@
  * Soak: a long call at 30 fps both ways (default 10 minutes, 1280x720,
  * real footage), with both peers' memory sampled every second from their
  * `--stats json` lines (kept in bench/out/soak-A.jsonl and soak-B.jsonl).
- * Prints the growth from the first minute to the end; a flat line is the
- * target.
+ * Prints a row per minute (RSS, JS heap, median per-second p95 latency of
+ * each peer) and, from the third minute on, each peer's RSS range and trend
+ * (least squares, MB per 10 minutes): a flat line is the target.
  *
  *     deno run -A bench/soak.ts [--minutes 10] [--size 1280x720]
  *
@@ -70,26 +71,60 @@ await new Promise((r) => setTimeout(r, 500));
 const b = spawn(["--peer", `127.0.0.1:${port}`]);
 const outputs = await Promise.all([a.output(), b.output()]);
 
+const median = (xs: number[]) => {
+  const s = xs.toSorted((x, y) => x - y);
+  return s.length === 0 ? null : s[Math.floor(s.length / 2)]!;
+};
+// Least-squares slope of `ys` against their index, times `per`.
+const slope = (ys: number[], per: number) => {
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2, my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0, den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i - mx) * (ys[i]! - my);
+    den += (i - mx) ** 2;
+  }
+  return (num / den) * per;
+};
+const peers = [];
 for (const [i, out] of outputs.entries()) {
+  const name = i === 0 ? "A" : "B";
   const text = new TextDecoder().decode(out.stdout);
-  await Deno.writeTextFile(`${OUT}/soak-${i === 0 ? "A" : "B"}.jsonl`, text);
+  await Deno.writeTextFile(`${OUT}/soak-${name}.jsonl`, text);
   const lines = text.trim().split("\n").map((x) => JSON.parse(x));
   const stats = lines.filter((x) => x.type === "stats");
-  const rss = stats.map((x) => x.rss_mb as number);
-  const p95 = stats.map((x) => x.latency_ms_p95 as number | null).filter((x): x is number =>
-    x !== null
-  );
-  const at = (s: number) => rss[Math.min(rss.length - 1, s)]!;
-  const summary = lines.at(-1);
-  const minute = Math.min(60, rss.length - 1);
+  peers.push({ name, stats, summary: lines.at(-1), code: out.code });
+}
+// One row per minute: RSS and JS heap at the minute's end, and the median of
+// the minute's per-second p95 latencies (each second's own p95).
+const minutes = Math.floor(Math.min(...peers.map((p) => p.stats.length)) / 60);
+console.log("minute | RSS A MB | RSS B MB | heap A MB | heap B MB | p95 A ms | p95 B ms");
+for (let m = 0; m < minutes; m++) {
+  const cells = [String(m + 1)];
+  for (const key of ["rss_mb", "heap_mb"]) {
+    for (const p of peers) cells.push(String(p.stats[m * 60 + 59][key]));
+  }
+  for (const p of peers) {
+    const p95 = p.stats.slice(m * 60, m * 60 + 60).map((x) => x.latency_ms_p95)
+      .filter((x): x is number => x !== null);
+    cells.push(String(median(p95)));
+  }
+  console.log(cells.join(" | "));
+}
+for (const p of peers) {
+  // From the end of the second minute on (start-up and the first JIT done).
+  const rss = p.stats.slice(120).map((x) => x.rss_mb as number);
+  const s = p.summary;
   console.log(
-    `peer ${i === 0 ? "A" : "B"}: RSS ${at(1)} MB at 1 s, ${at(minute)} MB at ${minute} s, ` +
-      `${at(rss.length - 1)} MB at the end: growth after the first minute ` +
-      `${(at(rss.length - 1) - at(minute)).toFixed(1)} MB; ` +
-      `p95 latency first/last minute ${Math.max(...p95.slice(0, 60))}/${
-        Math.max(...p95.slice(-60))
-      } ms; ` +
-      `${summary.frames_decoded} frames decoded, ${summary.decode_errors} decode errors, ` +
-      `exit ${out.code}`,
+    `peer ${p.name}: ` +
+      (rss.length < 60
+        ? "call too short for a memory trend; "
+        : `RSS after the second minute ${Math.min(...rss)}–${Math.max(...rss)} MB, trend ${
+          slope(rss, 600).toFixed(2)
+        } MB per 10 min; `) +
+      `call p50/p95/p99 ` +
+      `${s.latency_ms_p50}/${s.latency_ms_p95}/${s.latency_ms_p99} ms; ` +
+      `${s.frames_decoded} frames decoded, ${s.decode_errors} decode errors, exit ${p.code}`,
   );
 }

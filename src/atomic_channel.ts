@@ -1,12 +1,15 @@
 /**
  * {@linkcode AtomicChannel} and {@linkcode serveAtomic}: one call at a time
  * from the main thread to a worker thread through a small block of shared
- * memory and `Atomics`: no message and no transfer per call, and no more
- * garbage than a promise.
- * The worker blocks in `Atomics.wait` between calls; the main thread awaits
- * `Atomics.waitAsync`. Frame bytes never travel: the main thread passes the
- * address of a buffer it owns and keeps still until the call returns (see
- * {@linkcode viewAt}).
+ * memory: arguments, results and frame bytes never travel in a message.
+ * The worker blocks in `Atomics.wait` between calls; when a call is done it
+ * posts an empty message, which only wakes the main thread. (Not
+ * `Atomics.waitAsync`: in this V8 every waiting `waitAsync` leaves ~100 bytes
+ * in the old generation, freed only by a full collection, so a call's RSS
+ * would climb for many minutes; an empty message leaves only short-lived
+ * garbage. See docs/PERFORMANCE.md, "Memory".) Frame bytes stay put: the
+ * main thread passes the address of a buffer it owns and keeps still until
+ * the call returns (see {@linkcode viewAt}).
  *
  * Layout: `ints[STATE]` is idle, requested or done; `ints[OP]` the operation;
  * `ints[ARG + i]` and `floats[i]` the arguments and results; an error's
@@ -46,15 +49,28 @@ export class AtomicChannel {
   #what: string;
   #busy = false;
   #failure: Error | undefined;
+  #resolve: (() => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
 
   /**
+   * Serves calls with `worker`, which must run {@linkcode serveAtomic} on
+   * `memory`. Takes over the worker's `onmessage` and `onerror`: a worker
+   * that dies fails the call in progress and every later one.
+   *
+   * @param worker The worker.
    * @param memory The memory the worker serves.
    * @param what What the worker does, for error messages ("capture").
    */
-  constructor(memory: ChannelMemory, what: string) {
+  constructor(worker: Worker, memory: ChannelMemory, what: string) {
     this.#m = memory;
     this.#what = what;
+    worker.onmessage = () => {
+      if (Atomics.load(memory.ints, STATE) === DONE) this.#resolve?.();
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.fail(new CallError(`The ${what} worker failed: ${event.message}`));
+    };
   }
 
   /** Integer argument `i` (set before `call()`), or result `i` (after). */
@@ -82,23 +98,21 @@ export class AtomicChannel {
     this.#busy = true;
     const ints = this.#m.ints;
     try {
+      const done = new Promise<void>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
       ints[OP] = op;
       ints[ERROR_LENGTH] = 0;
       Atomics.store(ints, STATE, REQUESTED);
       Atomics.notify(ints, STATE);
-      const wait = Atomics.waitAsync(ints, STATE, REQUESTED);
-      if (wait.async) {
-        await new Promise<void>((resolve, reject) => {
-          this.#reject = reject;
-          wait.value.then(() => resolve());
-        });
-      }
+      await done;
       const length = ints[ERROR_LENGTH]!;
       Atomics.store(ints, STATE, IDLE);
       return length > 0 ? new TextDecoder().decode(this.#m.text.slice(0, length)) : undefined;
     } finally {
       this.#busy = false;
-      this.#reject = undefined;
+      this.#resolve = this.#reject = undefined;
     }
   }
 
@@ -115,21 +129,6 @@ export class AtomicChannel {
 
 /** How long {@linkcode closeWorker} lets a worker finish before stopping it. */
 export const CLOSE_TIMEOUT_MS = 2000;
-
-/**
- * On the main thread: fails `channel`'s calls, in progress and later, when
- * `worker` dies.
- *
- * @param worker The worker serving the channel.
- * @param channel Its channel.
- * @param what What the worker does, for the message ("capture").
- */
-export function watchWorker(worker: Worker, channel: AtomicChannel, what: string): void {
-  worker.onerror = (event: ErrorEvent) => {
-    event.preventDefault();
-    channel.fail(new CallError(`The ${what} worker failed: ${event.message}`));
-  };
-}
 
 /**
  * On the main thread: once `after` settles, calls the worker's closing
@@ -160,7 +159,8 @@ export function closeWorker(
 
 /**
  * Runs in a worker: serves calls until `handle` returns false, blocking the
- * worker's thread between them. `handle` reads its arguments and writes its
+ * worker's thread between them, and posting an empty message after each
+ * (the worker's messages are the channel's). `handle` reads its arguments and writes its
  * results through the same memory; a throw becomes the call's error text.
  *
  * @param memory The channel's memory.
@@ -170,6 +170,7 @@ export function serveAtomic(
   memory: ChannelMemory,
   handle: (op: number, ints: Int32Array, floats: Float64Array) => boolean,
 ): void {
+  const scope = globalThis as unknown as { postMessage(message: null): void };
   const { ints, floats, text } = memory;
   const args = ints.subarray(ARG);
   const encoder = new TextEncoder();
@@ -187,7 +188,7 @@ export function serveAtomic(
       ints[ERROR_LENGTH] = Math.max(1, bytes.length);
     }
     Atomics.store(ints, STATE, DONE);
-    Atomics.notify(ints, STATE);
+    scope.postMessage(null);
   }
 }
 

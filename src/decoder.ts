@@ -9,13 +9,7 @@
  */
 
 import { type Frame, ShimError } from "../ffi/mod.ts";
-import {
-  addressOf,
-  AtomicChannel,
-  channelMemory,
-  closeWorker,
-  watchWorker,
-} from "./atomic_channel.ts";
+import { addressOf, AtomicChannel, channelMemory, closeWorker } from "./atomic_channel.ts";
 import { CallError } from "./errors.ts";
 import type { Packet } from "./packet.ts";
 import { DecodeOp } from "./worker_ops.ts";
@@ -71,8 +65,7 @@ export class Decoder implements Disposable {
       type: "module",
     });
     const memory = channelMemory();
-    const channel = new AtomicChannel(memory, "decode");
-    watchWorker(worker, channel, "decode");
+    const channel = new AtomicChannel(worker, memory, "decode");
     worker.postMessage(memory);
     this.#started = { worker, channel };
     return this.#started;

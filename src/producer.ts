@@ -13,13 +13,7 @@
  * @module
  */
 
-import {
-  addressOf,
-  AtomicChannel,
-  channelMemory,
-  closeWorker,
-  watchWorker,
-} from "./atomic_channel.ts";
+import { addressOf, AtomicChannel, channelMemory, closeWorker } from "./atomic_channel.ts";
 import type { Options } from "./cli.ts";
 import { delay } from "./connect.ts";
 import { CallError } from "./errors.ts";
@@ -52,7 +46,6 @@ export class Producer implements Disposable {
     this.#worker = worker;
     this.#channel = channel;
     this.mode = mode;
-    watchWorker(worker, channel, "capture");
   }
 
   /**
@@ -88,14 +81,18 @@ export class Producer implements Disposable {
       };
       worker.postMessage(start);
     });
-    worker.onmessage = null;
     if (started.op === "failed") {
       worker.terminate();
       throw started.name === "CallError" || started.name === ""
         ? new CallError(started.message)
         : new Error(started.message);
     }
-    return new Producer(options, worker, new AtomicChannel(memory, "capture"), started.mode);
+    return new Producer(
+      options,
+      worker,
+      new AtomicChannel(worker, memory, "capture"),
+      started.mode,
+    );
   }
 
   /**

@@ -7,11 +7,7 @@ function start(broken = false): { worker: Worker; channel: AtomicChannel } {
     type: "module",
   });
   const memory = channelMemory();
-  const channel = new AtomicChannel(memory, "test");
-  worker.onerror = (event) => {
-    event.preventDefault();
-    channel.fail(new CallError(`The test worker failed: ${event.message}`));
-  };
+  const channel = new AtomicChannel(worker, memory, "test");
   worker.postMessage(broken ? null : memory);
   return { worker, channel };
 }
