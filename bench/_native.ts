@@ -12,7 +12,8 @@ const root = new URL("..", import.meta.url).pathname;
 export const OUT = `${here}out`;
 
 /**
- * Compiles `bench/NAME.cpp` (linked with libpeercam and OpenCV) if needed.
+ * Compiles `bench/NAME.cpp` (linked with libpeercam, libpeercam_capture and
+ * OpenCV) if needed.
  *
  * @param name The helper's name, e.g. `native_loop`.
  * @returns The path of the executable.
@@ -43,6 +44,7 @@ export async function buildNative(name: string): Promise<string> {
       ...new TextDecoder().decode(flags.stdout).trim().split(/\s+/),
       `-L${root}shim/build`,
       "-lpeercam",
+      "-lpeercam_capture",
       `-Wl,-rpath,${root}shim/build`,
       "-lopencv_core",
       "-lopencv_imgcodecs",

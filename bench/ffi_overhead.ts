@@ -6,7 +6,7 @@
  * per call, as peercam called them before the workers), and, for decode,
  * the whole round trip through peercam's decode worker (`src/decoder.ts`:
  * the worker woken through shared memory, decoding the packet in place, and
- * the main thread woken in turn).
+ * the main thread woken in turn by an empty message).
  *
  *     deno run -A bench/ffi_overhead.ts [ITERATIONS]
  *
@@ -45,7 +45,7 @@ async function viaFfi(width: number, height: number): Promise<FfiResult> {
   using worker = new Decoder();
   await cap.read(frame);
   const buf = new Uint8Array(width * height * 3);
-  const packet = new Packet(width * height * 3); // its buffer travels to the worker and back
+  const packet = new Packet(width * height * 3); // lent to the worker by address
   let length = 0;
   for (let i = 0; i < 20; i++) {
     const r = await encoder.encode(frame, quality, buf);

@@ -7,7 +7,7 @@
 
 import { bufferMessage, cString, readCString, ShimError } from "./error.ts";
 import type { Frame } from "./frame.ts";
-import { loadShim } from "./loader.ts";
+import { loadCaptureShim } from "./loader.ts";
 import { NativeObject } from "./native_object.ts";
 import { Status } from "./symbols.ts";
 
@@ -52,7 +52,7 @@ export class Capture extends NativeObject {
   #len = new Uint32Array(1);
 
   private constructor(ptr: Deno.PointerValue) {
-    super(ptr, loadShim().pc_capture_close, "capture");
+    super(ptr, loadCaptureShim().pc_capture_close, "capture");
   }
 
   /**
@@ -63,7 +63,7 @@ export class Capture extends NativeObject {
    * @throws {ShimError} When no backend can open the source.
    */
   static async open(options: CaptureOptions): Promise<Capture> {
-    const shim = loadShim();
+    const shim = loadCaptureShim();
     const err = new Uint8Array(512);
     const spec = cString(options.spec);
     const ptr = await shim.pc_capture_open(
@@ -88,7 +88,7 @@ export class Capture extends NativeObject {
    */
   read(frame: Frame): Promise<ReadResult> {
     return this.exclusive(async (ptr) =>
-      this.#readResult(await loadShim().pc_capture_read(ptr, frame.handle), ptr)
+      this.#readResult(await loadCaptureShim().pc_capture_read(ptr, frame.handle), ptr)
     );
   }
 
@@ -102,7 +102,7 @@ export class Capture extends NativeObject {
    */
   readSync(frame: Frame): ReadResult {
     return this.exclusiveSync((ptr) =>
-      this.#readResult(loadShim().pc_capture_read_sync(ptr, frame.handle), ptr)
+      this.#readResult(loadCaptureShim().pc_capture_read_sync(ptr, frame.handle), ptr)
     );
   }
 
@@ -113,7 +113,7 @@ export class Capture extends NativeObject {
    */
   sourceSize(): [number, number] {
     const wh = new Int32Array(2);
-    const code = loadShim().pc_capture_source_size(this.handle, wh);
+    const code = loadCaptureShim().pc_capture_source_size(this.handle, wh);
     if (code !== Status.OK) throw this.#error("Cannot read source size", code, this.handle);
     return [wh[0]!, wh[1]!];
   }
@@ -126,7 +126,7 @@ export class Capture extends NativeObject {
    * @returns Whether the source switched (false: it is not MJPEG).
    */
   enablePassthrough(): boolean {
-    const code = loadShim().pc_capture_passthrough(this.handle);
+    const code = loadCaptureShim().pc_capture_passthrough(this.handle);
     if (code < 0) throw this.#error("Cannot switch to passthrough", code, this.handle);
     return code === 1;
   }
@@ -142,7 +142,7 @@ export class Capture extends NativeObject {
   readJpeg(out: Uint8Array<ArrayBuffer>): Promise<ReadJpegResult> {
     return this.exclusive(async (ptr) =>
       this.#jpegResult(
-        await loadShim().pc_capture_read_jpeg(ptr, out, out.length, this.#len),
+        await loadCaptureShim().pc_capture_read_jpeg(ptr, out, out.length, this.#len),
         ptr,
       )
     );
@@ -159,7 +159,10 @@ export class Capture extends NativeObject {
    */
   readJpegSync(out: Uint8Array<ArrayBuffer>): ReadJpegResult {
     return this.exclusiveSync((ptr) =>
-      this.#jpegResult(loadShim().pc_capture_read_jpeg_sync(ptr, out, out.length, this.#len), ptr)
+      this.#jpegResult(
+        loadCaptureShim().pc_capture_read_jpeg_sync(ptr, out, out.length, this.#len),
+        ptr,
+      )
     );
   }
 
@@ -170,7 +173,7 @@ export class Capture extends NativeObject {
    */
   rewind(): Promise<void> {
     return this.exclusive(async (ptr) => {
-      const code = await loadShim().pc_capture_rewind(ptr);
+      const code = await loadCaptureShim().pc_capture_rewind(ptr);
       if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
     });
   }
@@ -183,7 +186,7 @@ export class Capture extends NativeObject {
    */
   rewindSync(): void {
     this.exclusiveSync((ptr) => {
-      const code = loadShim().pc_capture_rewind_sync(ptr);
+      const code = loadCaptureShim().pc_capture_rewind_sync(ptr);
       if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
     });
   }
@@ -203,6 +206,6 @@ export class Capture extends NativeObject {
   }
 
   #error(what: string, code: number, ptr: Deno.PointerObject): ShimError {
-    return new ShimError(`${what}: ${readCString(loadShim().pc_capture_error(ptr))}`, code);
+    return new ShimError(`${what}: ${readCString(loadCaptureShim().pc_capture_error(ptr))}`, code);
   }
 }

@@ -1,18 +1,30 @@
 /**
- * Finds and loads the native shim, `libpeercam.so`.
+ * Finds and loads the native shim's libraries, each when first needed:
+ * `libpeercam.so` (frames, JPEG codec), `libpeercam_capture.so` (sources,
+ * with OpenCV's video I/O) and `libpeercam_window.so` (the window, with
+ * OpenCV's highgui). A peer that only receives never loads video I/O.
  *
  * The search order is short and fixed:
- * 1. the path in `PEERCAM_SHIM`, if set (and then only that path);
- * 2. the local build, `shim/build/libpeercam.so`;
- * 3. the copy `deno compile` embedded in the binary, written to a cache
- *    directory first because the dynamic loader needs a real file.
+ * 1. with `PEERCAM_SHIM` set to the path of `libpeercam.so`, only there (the
+ *    other two are taken from the same directory);
+ * 2. the local build, `shim/build/`;
+ * 3. the copies `deno compile` embedded in the binary, written to a private
+ *    temporary file first because the dynamic loader needs a real file.
  *
  * @module
  */
 
-import { ABI_VERSION, type Shim, symbols } from "./symbols.ts";
+import {
+  ABI_VERSION,
+  type CaptureShim,
+  captureSymbols,
+  type Shim,
+  symbols,
+  type WindowShim,
+  windowSymbols,
+} from "./symbols.ts";
 
-/** The shim's file name. */
+/** The main shim library's file name. */
 export const SHIM_FILE = "libpeercam.so";
 
 /** The local build's location, next to the shim sources. */
@@ -36,40 +48,74 @@ export class ShimLoadError extends Error {
 const OPENCV_DEFAULTS: Record<string, string> = { OPENCV_LOG_LEVEL: "SILENT" };
 
 let loaded: Shim | undefined;
+let loadedCapture: CaptureShim | undefined;
+let loadedWindow: WindowShim | undefined;
 
 /**
- * Loads the shim once and returns its symbols.
+ * Loads `libpeercam.so` once and returns its symbols.
  *
- * @returns The shim's symbols.
+ * @returns The symbols of frames and the JPEG codec.
  * @throws {ShimLoadError} When no candidate loads or the ABI version differs.
  */
 export function loadShim(): Shim {
-  if (loaded) return loaded;
+  return loaded ??= load(SHIM_FILE, symbols, "pc_abi_version");
+}
+
+/**
+ * Loads `libpeercam_capture.so` once and returns its symbols.
+ *
+ * @returns The capture symbols.
+ * @throws {ShimLoadError} As {@linkcode loadShim}.
+ */
+export function loadCaptureShim(): CaptureShim {
+  return loadedCapture ??= load(
+    "libpeercam_capture.so",
+    captureSymbols,
+    "pc_capture_abi_version",
+  );
+}
+
+/**
+ * Loads `libpeercam_window.so` once and returns its symbols.
+ *
+ * @returns The window symbols.
+ * @throws {ShimLoadError} As {@linkcode loadShim}.
+ */
+export function loadWindowShim(): WindowShim {
+  return loadedWindow ??= load("libpeercam_window.so", windowSymbols, "pc_window_abi_version");
+}
+
+function load<S extends Deno.ForeignLibraryInterface>(
+  file: string,
+  table: S,
+  abiSymbol: keyof S & string,
+): Deno.DynamicLibrary<S>["symbols"] {
   for (const [key, value] of Object.entries(OPENCV_DEFAULTS)) {
     if (Deno.env.get(key) === undefined) Deno.env.set(key, value);
   }
   const tried: string[] = [];
   let lastError: unknown;
   const override = Deno.env.get("PEERCAM_SHIM");
+  const local = new URL(file, LOCAL_SHIM_URL);
+  const embedded = () => extractEmbedded(local);
   const candidates: Array<() => string | undefined> = override
-    ? [() => override]
-    : [() => fileOf(LOCAL_SHIM_URL), extractEmbedded];
+    ? [() => file === SHIM_FILE ? override : override.replace(/[^/]*$/, file)]
+    : [() => fileOf(local), embedded];
   for (const candidate of candidates) {
     let path: string | undefined;
     try {
       path = candidate();
       if (path === undefined) continue;
-      const lib = dlopen(path, candidate === extractEmbedded);
-      const abi = lib.symbols.pc_abi_version();
+      const lib = dlopen(path, table, candidate === embedded);
+      const abi = (lib.symbols[abiSymbol] as () => number)();
       if (abi !== ABI_VERSION) {
         lib.close();
         throw new Error(`ABI version ${abi}, expected ${ABI_VERSION}; rebuild it`);
       }
-      loaded = lib.symbols;
-      return loaded;
+      return lib.symbols;
     } catch (error) {
       lastError = error;
-      tried.push(`${path ?? "embedded copy"} (${reason(error)})`);
+      tried.push(`${path ?? `embedded ${file}`} (${reason(error)})`);
     }
   }
   throw new ShimLoadError(
@@ -78,9 +124,13 @@ export function loadShim(): Shim {
   );
 }
 
-function dlopen(path: string, temporary: boolean): Deno.DynamicLibrary<typeof symbols> {
+function dlopen<S extends Deno.ForeignLibraryInterface>(
+  path: string,
+  table: S,
+  temporary: boolean,
+): Deno.DynamicLibrary<S> {
   try {
-    return Deno.dlopen(path, symbols);
+    return Deno.dlopen(path, table);
   } finally {
     if (temporary) Deno.removeSync(path);
   }
@@ -111,11 +161,11 @@ function advice(error: unknown): string {
     "(needs OpenCV: `sudo apt-get install libopencv-dev`), or set PEERCAM_SHIM to its path";
 }
 
-// `deno compile --include shim/build/libpeercam.so` embeds the library in a
-// virtual file system that dlopen cannot see. Copy it to a private temporary
-// file; the caller removes the file once loaded (the mapping stays valid).
-function extractEmbedded(): string | undefined {
-  const source = fileOf(LOCAL_SHIM_URL);
+// `deno compile --include shim/build/...` embeds the libraries in a virtual
+// file system that dlopen cannot see. Copy one to a private temporary file;
+// the caller removes the file once loaded (the mapping stays valid).
+function extractEmbedded(url: URL): string | undefined {
+  const source = fileOf(url);
   if (source === undefined) return undefined;
   let bytes: Uint8Array;
   try {

@@ -1,6 +1,6 @@
 /**
- * The shim's symbol table (see `shim/peercam.h`). Data only: each entry's
- * trailing comment is the C declaration it binds.
+ * The shim's symbol tables, one per library (see `shim/peercam.h`). Data
+ * only: each entry's comment is the C declaration it binds.
  *
  * Capture, encode and decode are `nonblocking` so a slow camera or a large
  * frame never stalls the event loop; window calls are synchronous because
@@ -9,7 +9,7 @@
  * @module
  */
 
-/** The `Deno.dlopen` interface of `libpeercam`. */
+/** The `Deno.dlopen` interface of `libpeercam`: frames and the JPEG codec. */
 export const symbols = {
   // int pc_abi_version(void)
   pc_abi_version: { parameters: [], result: "i32" },
@@ -26,32 +26,6 @@ export const symbols = {
   pc_frame_copy_bgr: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   // int pc_frame_set_bgr(pc_frame *frame, const uint8_t *bgr, int width, int height)
   pc_frame_set_bgr: { parameters: ["pointer", "buffer", "i32", "i32"], result: "i32" },
-
-  // pc_capture *pc_capture_open(int kind, const char *spec, int width,
-  //     int height, double fps, char *err, uint32_t errlen)
-  pc_capture_open: {
-    parameters: ["i32", "buffer", "i32", "i32", "f64", "buffer", "u32"],
-    result: "pointer",
-    nonblocking: true,
-  },
-  // void pc_capture_close(pc_capture *cap)
-  pc_capture_close: { parameters: ["pointer"], result: "void" },
-  // int pc_capture_read(pc_capture *cap, pc_frame *out)
-  pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32", nonblocking: true },
-  // int pc_capture_source_size(pc_capture *cap, int32_t *wh)
-  pc_capture_source_size: { parameters: ["pointer", "buffer"], result: "i32" },
-  // int pc_capture_passthrough(pc_capture *cap)
-  pc_capture_passthrough: { parameters: ["pointer"], result: "i32" },
-  // int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes, uint32_t *len)
-  pc_capture_read_jpeg: {
-    parameters: ["pointer", "buffer", "u32", "buffer"],
-    result: "i32",
-    nonblocking: true,
-  },
-  // int pc_capture_rewind(pc_capture *cap)
-  pc_capture_rewind: { parameters: ["pointer"], result: "i32", nonblocking: true },
-  // const char *pc_capture_error(const pc_capture *cap)
-  pc_capture_error: { parameters: ["pointer"], result: "pointer" },
 
   // pc_encoder *pc_encoder_new(void)
   pc_encoder_new: { parameters: [], result: "pointer" },
@@ -88,19 +62,8 @@ export const symbols = {
   pc_decoder_error: { parameters: ["pointer"], result: "pointer" },
 
   // Synchronous twins of the calls above, for a worker thread that owns its
-  // capture and encoder: it blocks itself, not the main thread, and skips
-  // the handoff to a pool thread and back (see docs/PERFORMANCE.md).
-  pc_capture_read_sync: {
-    name: "pc_capture_read",
-    parameters: ["pointer", "pointer"],
-    result: "i32",
-  },
-  pc_capture_read_jpeg_sync: {
-    name: "pc_capture_read_jpeg",
-    parameters: ["pointer", "buffer", "u32", "buffer"],
-    result: "i32",
-  },
-  pc_capture_rewind_sync: { name: "pc_capture_rewind", parameters: ["pointer"], result: "i32" },
+  // encoder or decoder: it blocks itself, not the main thread, and skips the
+  // handoff to a pool thread and back (see docs/PERFORMANCE.md).
   pc_encode_sync: {
     name: "pc_encode",
     parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],
@@ -116,6 +79,57 @@ export const symbols = {
     parameters: ["pointer", "buffer", "u32", "pointer"],
     result: "i32",
   },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The `Deno.dlopen` interface of `libpeercam_capture`: capture sources. */
+export const captureSymbols = {
+  // int pc_capture_abi_version(void)
+  pc_capture_abi_version: { parameters: [], result: "i32" },
+
+  // pc_capture *pc_capture_open(int kind, const char *spec, int width,
+  //     int height, double fps, char *err, uint32_t errlen)
+  pc_capture_open: {
+    parameters: ["i32", "buffer", "i32", "i32", "f64", "buffer", "u32"],
+    result: "pointer",
+    nonblocking: true,
+  },
+  // void pc_capture_close(pc_capture *cap)
+  pc_capture_close: { parameters: ["pointer"], result: "void" },
+  // int pc_capture_read(pc_capture *cap, pc_frame *out)
+  pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32", nonblocking: true },
+  // int pc_capture_source_size(pc_capture *cap, int32_t *wh)
+  pc_capture_source_size: { parameters: ["pointer", "buffer"], result: "i32" },
+  // int pc_capture_passthrough(pc_capture *cap)
+  pc_capture_passthrough: { parameters: ["pointer"], result: "i32" },
+  // int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes, uint32_t *len)
+  pc_capture_read_jpeg: {
+    parameters: ["pointer", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int pc_capture_rewind(pc_capture *cap)
+  pc_capture_rewind: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  // const char *pc_capture_error(const pc_capture *cap)
+  pc_capture_error: { parameters: ["pointer"], result: "pointer" },
+
+  // Synchronous twins, for the capture worker (as the codec's above).
+  pc_capture_read_sync: {
+    name: "pc_capture_read",
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+  },
+  pc_capture_read_jpeg_sync: {
+    name: "pc_capture_read_jpeg",
+    parameters: ["pointer", "buffer", "u32", "buffer"],
+    result: "i32",
+  },
+  pc_capture_rewind_sync: { name: "pc_capture_rewind", parameters: ["pointer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The `Deno.dlopen` interface of `libpeercam_window`: the window. */
+export const windowSymbols = {
+  // int pc_window_abi_version(void)
+  pc_window_abi_version: { parameters: [], result: "i32" },
 
   // pc_window *pc_window_open(const char *id, const char *title, char *err, uint32_t errlen)
   pc_window_open: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "pointer" },
@@ -135,8 +149,12 @@ export const symbols = {
   pc_window_error: { parameters: ["pointer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The loaded shim library's symbols. */
+/** The loaded `libpeercam`'s symbols. */
 export type Shim = Deno.DynamicLibrary<typeof symbols>["symbols"];
+/** The loaded `libpeercam_capture`'s symbols. */
+export type CaptureShim = Deno.DynamicLibrary<typeof captureSymbols>["symbols"];
+/** The loaded `libpeercam_window`'s symbols. */
+export type WindowShim = Deno.DynamicLibrary<typeof windowSymbols>["symbols"];
 
 /** Status codes returned by the shim (`PC_*` in `shim/peercam.h`). */
 export const Status = {

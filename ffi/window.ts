@@ -7,9 +7,9 @@
 
 import { bufferMessage, check, cString, readCString, ShimError } from "./error.ts";
 import type { Frame } from "./frame.ts";
-import { loadShim } from "./loader.ts";
+import { loadWindowShim } from "./loader.ts";
 import { NativeObject } from "./native_object.ts";
-import type { Shim } from "./symbols.ts";
+import type { WindowShim } from "./symbols.ts";
 
 /** A window showing frames. */
 export class Window extends NativeObject {
@@ -22,7 +22,7 @@ export class Window extends NativeObject {
    * @throws {ShimError} When the window cannot be created.
    */
   constructor(id: string, title: string) {
-    const shim = loadShim();
+    const shim = loadWindowShim();
     const err = new Uint8Array(512);
     const ptr = shim.pc_window_open(cString(id), cString(title), err, err.length);
     if (ptr === null) throw new ShimError(`Cannot open window: ${bufferMessage(err)}`);
@@ -59,15 +59,15 @@ export class Window extends NativeObject {
     this.#check((shim, ptr) => shim.pc_window_move(ptr, x, y), "Cannot move window");
   }
 
-  #check(call: (shim: Shim, ptr: Deno.PointerObject) => number, what: string): void {
-    const shim = loadShim();
+  #check(call: (shim: WindowShim, ptr: Deno.PointerObject) => number, what: string): void {
+    const shim = loadWindowShim();
     const ptr = this.handle;
     check(call(shim, ptr), what, () => readCString(shim.pc_window_error(ptr)));
   }
 
   /** Whether the window is still open (false once the user closed it). */
   get visible(): boolean {
-    return loadShim().pc_window_visible(this.handle) === 1;
+    return loadWindowShim().pc_window_visible(this.handle) === 1;
   }
 
   /**
@@ -77,6 +77,6 @@ export class Window extends NativeObject {
    * @returns The key code, or -1 for none.
    */
   pollKey(delayMs = 1): number {
-    return loadShim().pc_window_poll_key(this.handle, delayMs);
+    return loadWindowShim().pc_window_poll_key(this.handle, delayMs);
   }
 }

@@ -102,6 +102,8 @@ bool open_video(pc_capture *cap, int kind, const char *spec, double fps) {
 
 extern "C" {
 
+int pc_capture_abi_version(void) { return PC_ABI_VERSION; }
+
 pc_capture *pc_capture_open(int kind, const char *spec, int width, int height,
                             double fps, char *err, uint32_t errlen) {
   if (kind < PC_SOURCE_CAMERA || kind > PC_SOURCE_TEST || width < 0 ||

@@ -51,8 +51,14 @@ typedef struct pc_encoder pc_encoder;
 typedef struct pc_decoder pc_decoder;
 typedef struct pc_window pc_window;
 
-/* Returns PC_ABI_VERSION of the built library. */
+/*
+ * The shim is three libraries (shim/build.ts): libpeercam (frames, encoder,
+ * decoder), libpeercam_capture (capture) and libpeercam_window (window).
+ * Each returns the PC_ABI_VERSION it was built with.
+ */
 int pc_abi_version(void);
+int pc_capture_abi_version(void);
+int pc_window_abi_version(void);
 
 /* --- frames: an 8-bit BGR image owned by the shim ----------------------- */
 pc_frame *pc_frame_new(void);

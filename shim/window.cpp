@@ -11,6 +11,8 @@ struct pc_window : pc_object {
 
 extern "C" {
 
+int pc_window_abi_version(void) { return PC_ABI_VERSION; }
+
 pc_window *pc_window_open(const char *id, const char *title, char *err,
                           uint32_t errlen) {
   if (id == nullptr || *id == '\0') {

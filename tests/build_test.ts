@@ -1,5 +1,5 @@
 /**
- * `deno task build:shim`: builds, skips an up-to-date build, rebuilds after a
+ * `deno task build:shim`: builds the three libraries, skips an up-to-date build, rebuilds after a
  * source changes, and reports a failed build (on a copy of shim/).
  */
 
@@ -23,7 +23,10 @@ Deno.test("shim/build.ts builds once, rebuilds on change, and reports a failed b
     }
     const first = await build(dir);
     assertEquals(first.code, 0, first.stderr);
-    assertMatch(first.stderr, /built .*libpeercam\.so/);
+    assertMatch(
+      first.stderr,
+      /built .*libpeercam\.so, .*libpeercam_capture\.so, .*libpeercam_window\.so/,
+    );
     const second = await build(dir);
     assertEquals(second.code, 0);
     assertMatch(second.stderr, /is up to date/);
@@ -37,7 +40,7 @@ Deno.test("shim/build.ts builds once, rebuilds on change, and reports a failed b
     await Deno.writeTextFile(`${dir}/frame.cpp`, "\nthis is not C++;\n", { append: true });
     const broken = await build(dir);
     assertEquals(broken.code, 1);
-    assertMatch(broken.stderr, /build:shim: compiling the shim failed:/);
+    assertMatch(broken.stderr, /build:shim: compiling libpeercam\.so failed:/);
     assertMatch(broken.stderr, /frame\.cpp/);
     let left = true;
     try {
