@@ -560,6 +560,9 @@ export class Session {
             }
             stats.framesReceived++;
             stats.bytesReceived += HEADER_SIZE + header.length;
+            this.#producer?.peerCaptured(
+              this.#clock.toLocal(header.timestamp) - performance.timeOrigin,
+            );
             packet.from = link;
             box.publish(packet);
             stats.droppedReceiving = box.dropped;

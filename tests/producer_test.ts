@@ -2,7 +2,7 @@ import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
 import { CallError } from "../src/errors.ts";
 import { Latest } from "../src/latest.ts";
 import { Packet } from "../src/packet.ts";
-import { Producer } from "../src/producer.ts";
+import { PHASE_GAIN, phaseCorrection, Producer } from "../src/producer.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { makeClip } from "./_tools.ts";
 
@@ -66,4 +66,37 @@ Deno.test("Producer.open() gives nothing for --source none and a clear error for
     CallError,
     'Cannot open file "/no/such.avi": no such file',
   );
+});
+
+Deno.test("phaseCorrection() moves a schedule toward half an interval after the peer's captures", () => {
+  const T = 1000 / 30;
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+  // Already half an interval away, from either side of any number of periods.
+  assert(near(phaseCorrection(100 + T / 2, 100, T), 0));
+  assert(near(phaseCorrection(100 + T / 2 + 7 * T, 100, T), 0));
+  assert(near(phaseCorrection(100 + T / 2 - 3 * T, 100, T), 0));
+  // 2 ms late: move earlier by the gain's share; 2 ms early: later.
+  assert(near(phaseCorrection(100 + T / 2 + 2, 100, T), 2 * PHASE_GAIN));
+  assert(near(phaseCorrection(100 + T / 2 - 2 + 5 * T, 100, T), -2 * PHASE_GAIN));
+  // In step with the peer: the largest move, half an interval's share.
+  assert(near(Math.abs(phaseCorrection(100 + 4 * T, 100, T)), (T / 2) * PHASE_GAIN));
+});
+
+Deno.test("phaseCorrection(): two peers that each correct settle half an interval apart", () => {
+  const T = 1000 / 30;
+  // (Exactly in step is a fixed point, but an unstable one: any jitter ends it.)
+  for (const start of [0.01, 1, 5, 16, 30]) {
+    // Each side captures at its schedule and hears the other's capture 6 ms later.
+    let a = 1000, b = 1000 + start;
+    let heardA = a - T, heardB = b - T;
+    for (let frame = 0; frame < 60; frame++) {
+      a -= phaseCorrection(a, heardB, T);
+      b -= phaseCorrection(b, heardA, T);
+      [heardA, heardB] = [a, b];
+      a += T;
+      b += T;
+    }
+    const apart = (((b - a) % T) + T) % T;
+    assert(Math.abs(apart - T / 2) < 0.05, `started ${start} ms apart, ended ${apart} ms apart`);
+  }
 });
