@@ -86,8 +86,16 @@ export class JpegEncoder extends NativeObject {
     out: Uint8Array<ArrayBuffer>,
   ): Promise<EncodeResult> {
     return this.exclusive(async (ptr) => {
-      const args = this.#jpegArgs(jpeg, length, quality, out);
-      const code = await loadShim().pc_encode_jpeg(ptr, ...args);
+      checkLength(length, jpeg, "re-encode");
+      const code = await loadShim().pc_encode_jpeg(
+        ptr,
+        jpeg,
+        length,
+        quality,
+        out,
+        out.length,
+        this.#len,
+      );
       return this.#result(code, ptr, "Cannot re-encode frame");
     });
   }
@@ -109,25 +117,14 @@ export class JpegEncoder extends NativeObject {
     quality: number,
     out: Uint8Array<ArrayBuffer>,
   ): EncodeResult {
+    // Called once per frame in the capture worker: arguments passed as they
+    // are, with no array to spread.
     return this.exclusiveSync((ptr) => {
-      const args = this.#jpegArgs(jpeg, length, quality, out);
-      return this.#result(
-        loadShim().pc_encode_jpeg_sync(ptr, ...args),
-        ptr,
-        "Cannot re-encode frame",
-      );
+      checkLength(length, jpeg, "re-encode");
+      const shim = loadShim();
+      const code = shim.pc_encode_jpeg_sync(ptr, jpeg, length, quality, out, out.length, this.#len);
+      return this.#result(code, ptr, "Cannot re-encode frame");
     });
-  }
-
-  // pc_encode_jpeg's arguments after the handle, once the length is checked.
-  #jpegArgs(
-    jpeg: Uint8Array<ArrayBuffer>,
-    length: number,
-    quality: number,
-    out: Uint8Array<ArrayBuffer>,
-  ): [Uint8Array<ArrayBuffer>, number, number, Uint8Array<ArrayBuffer>, number, Uint32Array] {
-    checkLength(length, jpeg, "re-encode");
-    return [jpeg, length, quality, out, out.length, this.#len];
   }
 
   // The encoded length, the size needed, or the shim's error.

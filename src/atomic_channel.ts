@@ -4,8 +4,8 @@
  * memory: arguments, results and frame bytes never travel in a message.
  * The worker blocks in `Atomics.wait` between calls; when a call is done it
  * posts an empty message, which only wakes the main thread. (Not
- * `Atomics.waitAsync`: in this V8 every waiting `waitAsync` leaves ~100 bytes
- * in the old generation, freed only by a full collection, so a call's RSS
+ * `Atomics.waitAsync`: in this V8 every waiting `waitAsync` leaves 35–65
+ * bytes in the old generation, freed only by a full collection, so a call's RSS
  * would climb for many minutes; an empty message leaves only short-lived
  * garbage. See docs/PERFORMANCE.md, "Memory".) Frame bytes stay put: the
  * main thread passes the address of a buffer it owns and keeps still until
@@ -160,8 +160,9 @@ export function closeWorker(
 /**
  * Runs in a worker: serves calls until `handle` returns false, blocking the
  * worker's thread between them, and posting an empty message after each
- * (the worker's messages are the channel's). `handle` reads its arguments and writes its
- * results through the same memory; a throw becomes the call's error text.
+ * (the worker's messages are the channel's). `handle` reads its arguments
+ * and writes its results through the same memory; a throw becomes the
+ * call's error text.
  *
  * @param memory The channel's memory.
  * @param handle Runs operation `op`; returns false to stop serving.

@@ -133,13 +133,11 @@ export class Grabber implements Disposable {
       // The shim keeps a frame that did not fit and hands it out again.
       const result = this.#capture.readJpegSync(out);
       if (result.kind === "end") return { kind: "end" };
+      if (!this.#pending) this.#timestamp = now(); // a new frame was read now
+      this.#pending = result.kind === "space";
       if (result.kind === "space") {
-        if (!this.#pending) this.#timestamp = now(); // the frame was read now
-        this.#pending = true;
         return checked(result.needed, `The source has a ${result.needed}-byte frame`);
       }
-      if (!this.#pending) this.#timestamp = now();
-      this.#pending = false;
       return { kind: "frame", length: result.length, timestamp: this.#timestamp };
     }
     if (!this.#pending) {
