@@ -14,7 +14,7 @@ import { ShimLoadError } from "./ffi/loader.ts";
 import { type Command, HELP, parseCommandLine } from "./src/cli.ts";
 import { runDemo } from "./src/demo.ts";
 import { CallError, UsageError } from "./src/errors.ts";
-import { generateCode } from "./src/secret.ts";
+import { generateCode } from "./src/net/secret.ts";
 import { Session } from "./src/session.ts";
 import { Terminal } from "./src/terminal.ts";
 import { VERSION } from "./src/version.ts";

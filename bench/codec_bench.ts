@@ -7,9 +7,9 @@
  */
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
-import { MessageReader } from "../src/message_reader.ts";
-import { MessageWriter } from "../src/message_writer.ts";
-import { HEADER_SIZE } from "../src/protocol.ts";
+import { MessageReader } from "../src/net/message_reader.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
+import { HEADER_SIZE } from "../src/net/protocol.ts";
 
 for (const [width, height] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
   const cap = await Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
@@ -87,7 +87,7 @@ Deno.bench(`read ${MESSAGES} framed 100 kB messages (10 MB)`, { group: "framing"
 // Sealing and opening a 120 kB frame (a 1280x720 JPEG at quality 80), as an
 // encrypted call does for every frame in each direction.
 {
-  const { KeyPair } = await import("../src/secure.ts");
+  const { KeyPair } = await import("../src/net/secure.ts");
   const d = await KeyPair.generate(), a = await KeyPair.generate();
   const t = new Uint8Array([...d.publicKey, ...a.publicKey]);
   const code = "ABCDEFGHJKMNPQRSTVWX";

@@ -4,7 +4,7 @@
  * run. Three ways through FFI: synchronous (as peercam's capture and decode
  * workers call them), nonblocking and awaited one at a time (a pool thread
  * per call, as peercam called them before the workers), and, for decode,
- * the whole round trip through peercam's decode worker (`src/decoder.ts`:
+ * the whole round trip through peercam's decode worker (`src/receive/decoder.ts`:
  * the worker woken through shared memory, decoding the packet in place, and
  * the main thread woken in turn by an empty message).
  *
@@ -15,7 +15,7 @@
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
 import { LOCAL_SHIM_URL } from "../ffi/loader.ts";
-import { Decoder } from "../src/decoder.ts";
+import { Decoder } from "../src/receive/decoder.ts";
 import { Packet } from "../src/packet.ts";
 import { buildNative, OUT, runJson } from "./_native.ts";
 

@@ -7,8 +7,8 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
-import { encodeName, MAX_NAME_BYTES } from "./protocol.ts";
-import { generateCode, normalizeCode } from "./secret.ts";
+import { encodeName, MAX_NAME_BYTES } from "./net/protocol.ts";
+import { generateCode, normalizeCode } from "./net/secret.ts";
 import { parseSource, type Source } from "./source.ts";
 
 /** A host and port. */

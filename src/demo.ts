@@ -6,9 +6,9 @@
  * @module
  */
 
-import { displayAvailable } from "./display.ts";
+import { displayAvailable } from "./view/display.ts";
 import type { Options } from "./cli.ts";
-import { generateCode, normalizeCode } from "./secret.ts";
+import { generateCode, normalizeCode } from "./net/secret.ts";
 import { Session } from "./session.ts";
 import type { Reporter } from "./terminal.ts";
 

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Link } from "./connect.ts";
-import { HEADER_SIZE } from "./protocol.ts";
-import { TAG_SIZE } from "./secure.ts";
+import type { Link } from "./net/connect.ts";
+import { HEADER_SIZE } from "./net/protocol.ts";
+import { TAG_SIZE } from "./net/secure.ts";
 
 /**
  * One encoded frame in a reusable buffer:

@@ -20,10 +20,10 @@
  */
 
 import { Frame, ShimError, Window } from "../ffi/mod.ts";
-import { displayAvailable } from "./display.ts";
+import { displayAvailable } from "./view/display.ts";
 import type { Options } from "./cli.ts";
-import { Acceptor } from "./acceptor.ts";
-import { ClockEstimator } from "./clock.ts";
+import { Acceptor } from "./net/acceptor.ts";
+import { ClockEstimator } from "./net/clock.ts";
 import {
   closeQuietly,
   dialPeer,
@@ -32,12 +32,12 @@ import {
   type Link,
   listen,
   messageOf,
-} from "./connect.ts";
-import { Decoder } from "./decoder.ts";
+} from "./net/connect.ts";
+import { Decoder } from "./receive/decoder.ts";
 import { CallError, ProtocolError } from "./errors.ts";
 import { Latest } from "./latest.ts";
 import { Packet } from "./packet.ts";
-import { Producer } from "./producer.ts";
+import { Producer } from "./send/producer.ts";
 import {
   ByeReason,
   HEADER_SIZE,
@@ -47,9 +47,9 @@ import {
   MessageType,
   now,
   PONG_SIZE,
-} from "./protocol.ts";
-import { formatCode } from "./secret.ts";
-import { TAG_SIZE } from "./secure.ts";
+} from "./net/protocol.ts";
+import { formatCode } from "./net/secret.ts";
+import { TAG_SIZE } from "./net/secure.ts";
 import { describeSource } from "./source.ts";
 import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";

@@ -9,7 +9,7 @@
  */
 
 import type { ChannelMemory } from "./atomic_channel.ts";
-import type { GrabberOptions, SourceMode } from "./grabber.ts";
+import type { GrabberOptions, SourceMode } from "./send/grabber.ts";
 
 /** The capture worker's operations, and where their arguments and results go. */
 export const CaptureOp = {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteSource } from "../src/message_reader.ts";
+import type { ByteSource } from "../src/net/message_reader.ts";
 
 /** A source that returns `chunks` one read at a time (split further if `p` is small). */
 export class ChunkSource implements ByteSource {

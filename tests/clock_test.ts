@@ -1,4 +1,4 @@
-import { ClockEstimator } from "../src/clock.ts";
+import { ClockEstimator } from "../src/net/clock.ts";
 import { assertEquals } from "./_assert.ts";
 
 Deno.test("ClockEstimator finds the offset and RTT of a peer whose clock is ahead", () => {

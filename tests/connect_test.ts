@@ -1,7 +1,7 @@
-import { Acceptor } from "../src/acceptor.ts";
-import { delay, dialPeer, formatAddress, handshake, listen } from "../src/connect.ts";
+import { Acceptor } from "../src/net/acceptor.ts";
+import { delay, dialPeer, formatAddress, handshake, listen } from "../src/net/connect.ts";
 import { CallError, ProtocolError } from "../src/errors.ts";
-import { HelloFlag } from "../src/protocol.ts";
+import { HelloFlag } from "../src/net/protocol.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import { freePort } from "./_tools.ts";
 

@@ -1,5 +1,5 @@
 import { Capture, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
-import { Decoder } from "../src/decoder.ts";
+import { Decoder } from "../src/receive/decoder.ts";
 import { Packet } from "../src/packet.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { psnr } from "./_tools.ts";

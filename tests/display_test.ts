@@ -1,4 +1,4 @@
-import { displayAvailable } from "../src/display.ts";
+import { displayAvailable } from "../src/view/display.ts";
 import { assertEquals } from "./_assert.ts";
 import { Xvfb } from "./_x11.ts";
 

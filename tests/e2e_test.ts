@@ -3,9 +3,9 @@
  * source. Frames cross real sockets and are really decoded.
  */
 
-import { MessageReader } from "../src/message_reader.ts";
-import { MessageWriter } from "../src/message_writer.ts";
-import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
+import { MessageReader } from "../src/net/message_reader.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
+import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/net/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";

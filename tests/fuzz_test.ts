@@ -7,11 +7,17 @@
 
 import fc from "fast-check";
 import { ProtocolError } from "../src/errors.ts";
-import { MessageReader } from "../src/message_reader.ts";
-import { MessageWriter } from "../src/message_writer.ts";
-import { handshake } from "../src/connect.ts";
-import { encodeHello, HEADER_SIZE, HelloFlag, MessageType, writeHeader } from "../src/protocol.ts";
-import { KeyPair } from "../src/secure.ts";
+import { MessageReader } from "../src/net/message_reader.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
+import { handshake } from "../src/net/connect.ts";
+import {
+  encodeHello,
+  HEADER_SIZE,
+  HelloFlag,
+  MessageType,
+  writeHeader,
+} from "../src/net/protocol.ts";
+import { KeyPair } from "../src/net/secure.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { chunked, ChunkSource, concat, RecordingSink } from "./_bytes.ts";
 

@@ -1,6 +1,6 @@
 import { Frame, JpegDecoder } from "../ffi/mod.ts";
 import { CallError } from "../src/errors.ts";
-import { Grabber, type GrabberOptions, type GrabResult } from "../src/grabber.ts";
+import { Grabber, type GrabberOptions, type GrabResult } from "../src/send/grabber.ts";
 import { parseSource } from "../src/source.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { makeClip } from "./_tools.ts";

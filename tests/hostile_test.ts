@@ -4,8 +4,8 @@
  * real peer still gets a working call.
  */
 
-import { generateCode } from "../src/secret.ts";
-import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/protocol.ts";
+import { generateCode } from "../src/net/secret.ts";
+import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/net/protocol.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { HEADLESS, listening, Peer } from "./_peer.ts";
 import { freePort } from "./_tools.ts";

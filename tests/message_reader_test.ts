@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { ProtocolError } from "../src/errors.ts";
-import { MessageReader } from "../src/message_reader.ts";
-import { MessageWriter } from "../src/message_writer.ts";
+import { MessageReader } from "../src/net/message_reader.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
 import {
   encodeHello,
   HEADER_SIZE,
@@ -10,7 +10,7 @@ import {
   MessageType,
   PROTOCOL_VERSION,
   writeHeader,
-} from "../src/protocol.ts";
+} from "../src/net/protocol.ts";
 import { chunked, ChunkSource, concat, RecordingSink } from "./_bytes.ts";
 
 function header(length: number, type: number, seq = 0, timestamp = 0): Uint8Array {

@@ -1,9 +1,9 @@
 import { assert, assertEquals } from "./_assert.ts";
-import { MessageReader } from "../src/message_reader.ts";
-import { MessageWriter } from "../src/message_writer.ts";
+import { MessageReader } from "../src/net/message_reader.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
 import { ProtocolError } from "../src/errors.ts";
-import { HEADER_SIZE, MAX_BYE_PAYLOAD, MessageType } from "../src/protocol.ts";
-import { KeyPair } from "../src/secure.ts";
+import { HEADER_SIZE, MAX_BYE_PAYLOAD, MessageType } from "../src/net/protocol.ts";
+import { KeyPair } from "../src/net/secure.ts";
 import { ChunkSource, RecordingSink } from "./_bytes.ts";
 
 Deno.test("MessageWriter.writeFrame() sends header and payload in one write", async () => {

@@ -1,6 +1,6 @@
 import { Packet } from "../src/packet.ts";
-import { HEADER_SIZE } from "../src/protocol.ts";
-import { TAG_SIZE } from "../src/secure.ts";
+import { HEADER_SIZE } from "../src/net/protocol.ts";
+import { TAG_SIZE } from "../src/net/secure.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
 Deno.test("Packet keeps header room in front of the payload and tag room after it", () => {

@@ -2,7 +2,7 @@ import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
 import { CallError } from "../src/errors.ts";
 import { Latest } from "../src/latest.ts";
 import { Packet } from "../src/packet.ts";
-import { PHASE_GAIN, phaseCorrection, Producer } from "../src/producer.ts";
+import { PHASE_GAIN, phaseCorrection, Producer } from "../src/send/producer.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { makeClip } from "./_tools.ts";
 

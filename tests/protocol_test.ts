@@ -8,7 +8,7 @@ import {
   parseHelloPrefix,
   readHeader,
   writeHeader,
-} from "../src/protocol.ts";
+} from "../src/net/protocol.ts";
 import { ProtocolError } from "../src/errors.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 

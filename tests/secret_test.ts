@@ -1,4 +1,4 @@
-import { CODE_BITS, formatCode, generateCode, normalizeCode } from "../src/secret.ts";
+import { CODE_BITS, formatCode, generateCode, normalizeCode } from "../src/net/secret.ts";
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 
 Deno.test("generateCode() makes 20 base32 characters in groups of four, 100 bits", () => {

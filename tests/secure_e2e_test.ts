@@ -3,10 +3,10 @@
  * attacker (sniffing, tampering, replaying), wrong and missing codes.
  */
 
-import { handshake } from "../src/connect.ts";
-import { MessageWriter } from "../src/message_writer.ts";
-import { HEADER_SIZE, HelloFlag } from "../src/protocol.ts";
-import { generateCode, normalizeCode } from "../src/secret.ts";
+import { handshake } from "../src/net/connect.ts";
+import { MessageWriter } from "../src/net/message_writer.ts";
+import { HEADER_SIZE, HelloFlag } from "../src/net/protocol.ts";
+import { generateCode, normalizeCode } from "../src/net/secret.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { HEADLESS, listening, Peer } from "./_peer.ts";
 import { contains, Proxy } from "./_proxy.ts";

@@ -1,4 +1,4 @@
-import { KeyPair, TAG_SIZE } from "../src/secure.ts";
+import { KeyPair, TAG_SIZE } from "../src/net/secure.ts";
 import { assert, assertEquals } from "./_assert.ts";
 
 const CODE = "ABCDEFGHJKMNPQRSTVWX";

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { Frame, JpegDecoder, ShimError } from "../ffi/mod.ts";
-import { type ChannelMemory, serveAtomic, viewAt } from "./atomic_channel.ts";
-import { DecodeOp } from "./worker_ops.ts";
+import { Frame, JpegDecoder, ShimError } from "../../ffi/mod.ts";
+import { type ChannelMemory, serveAtomic, viewAt } from "../atomic_channel.ts";
+import { DecodeOp } from "../worker_ops.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<ChannelMemory>) => void) | null;

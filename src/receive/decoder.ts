@@ -8,11 +8,11 @@
  * @module
  */
 
-import { type Frame, ShimError } from "../ffi/mod.ts";
-import { addressOf, AtomicChannel, channelMemory, closeWorker } from "./atomic_channel.ts";
-import { CallError } from "./errors.ts";
-import type { Packet } from "./packet.ts";
-import { DecodeOp } from "./worker_ops.ts";
+import { type Frame, ShimError } from "../../ffi/mod.ts";
+import { addressOf, AtomicChannel, channelMemory, closeWorker } from "../atomic_channel.ts";
+import { CallError } from "../errors.ts";
+import type { Packet } from "../packet.ts";
+import { DecodeOp } from "../worker_ops.ts";
 
 /** JPEG packets to frames, one at a time, on the decode worker's thread. */
 export class Decoder implements Disposable {

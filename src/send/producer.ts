@@ -1,6 +1,6 @@
 /**
  * {@linkcode Producer}: the sending side's capture task. The source and the
- * JPEG encoder live in a worker thread of their own (`src/capture_worker.ts`,
+ * JPEG encoder live in a worker thread of their own (`src/send/capture_worker.ts`,
  * which makes the native calls synchronously); this side decides when a frame
  * is wanted and puts the finished JPEG packets in the sender's
  * {@linkcode Latest} slot. The worker writes each frame straight into the
@@ -13,16 +13,16 @@
  * @module
  */
 
-import { addressOf, AtomicChannel, channelMemory, closeWorker } from "./atomic_channel.ts";
-import type { Options } from "./cli.ts";
-import { delay } from "./connect.ts";
-import { CallError } from "./errors.ts";
+import { addressOf, AtomicChannel, channelMemory, closeWorker } from "../atomic_channel.ts";
+import type { Options } from "../cli.ts";
+import { delay } from "../net/connect.ts";
+import { CallError } from "../errors.ts";
 import type { SourceMode } from "./grabber.ts";
-import type { Latest } from "./latest.ts";
-import type { Packet } from "./packet.ts";
-import { MAX_FRAME_PAYLOAD } from "./protocol.ts";
-import { describeSource, type Source } from "./source.ts";
-import { CaptureOp, type CaptureStart, type CaptureStarted } from "./worker_ops.ts";
+import type { Latest } from "../latest.ts";
+import type { Packet } from "../packet.ts";
+import { MAX_FRAME_PAYLOAD } from "../net/protocol.ts";
+import { describeSource, type Source } from "../source.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted } from "../worker_ops.ts";
 
 export type { SourceMode } from "./grabber.ts";
 

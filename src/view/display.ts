@@ -6,7 +6,7 @@
  * @module
  */
 
-import { exists } from "./exists.ts";
+import { exists } from "../exists.ts";
 
 /** How long to wait for a remote X server to answer. */
 export const PROBE_TIMEOUT_MS = 1000;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 import {
   decodeName,
   HEADER_SIZE,

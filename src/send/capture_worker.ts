@@ -11,9 +11,9 @@
  * @module
  */
 
-import { serveAtomic, viewAt } from "./atomic_channel.ts";
+import { serveAtomic, viewAt } from "../atomic_channel.ts";
 import { Grabber } from "./grabber.ts";
-import { CaptureOp, type CaptureStart, type CaptureStarted } from "./worker_ops.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted } from "../worker_ops.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<CaptureStart>) => void) | null;

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Address } from "./cli.ts";
-import { CallError, ProtocolError } from "./errors.ts";
+import type { Address } from "../cli.ts";
+import { CallError, ProtocolError } from "../errors.ts";
 import { MessageReader } from "./message_reader.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { CONFIRM_SIZE, encodeHello, type Hello, HelloFlag, MessageType } from "./protocol.ts";

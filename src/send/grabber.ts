@@ -2,16 +2,16 @@
  * {@linkcode Grabber}: the capture source and the JPEG encoder, turning each
  * frame into JPEG bytes the cheapest way the source allows. Its calls block
  * the calling thread: it runs in the capture worker
- * (`src/capture_worker.ts`), never on the main thread.
+ * (`src/send/capture_worker.ts`), never on the main thread.
  *
  * @module
  */
 
-import { Capture, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
-import { CallError } from "./errors.ts";
-import { Packet } from "./packet.ts";
-import { MAX_FRAME_PAYLOAD, now } from "./protocol.ts";
-import { describeSource, openFailureMessage, type Source } from "./source.ts";
+import { Capture, Frame, JpegEncoder, ShimError } from "../../ffi/mod.ts";
+import { CallError } from "../errors.ts";
+import { Packet } from "../packet.ts";
+import { MAX_FRAME_PAYLOAD, now } from "../net/protocol.ts";
+import { describeSource, openFailureMessage, type Source } from "../source.ts";
 
 /**
  * How frames become JPEG: encoded from BGR (`encode`), or for a source

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 /** The protocol version this build speaks. */
 export const PROTOCOL_VERSION = 2;
