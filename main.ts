@@ -13,7 +13,7 @@
 import { ShimLoadError } from "./ffi/loader.ts";
 import { type Command, HELP, parseCommandLine } from "./src/cli.ts";
 import { runDemo } from "./src/demo.ts";
-import { CallError, UsageError } from "./src/errors.ts";
+import { CallError, messageOf, UsageError } from "./src/errors.ts";
 import { generateCode } from "./src/net/secret.ts";
 import { Session } from "./src/session.ts";
 import { Terminal } from "./src/terminal.ts";
@@ -81,7 +81,7 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof CallError || error instanceof ShimLoadError) {
       terminal.status(error.message);
     } else {
-      terminal.status(`Internal error: ${error instanceof Error ? error.message : error}`);
+      terminal.status(`Internal error: ${messageOf(error)}`);
     }
     return 1;
   }

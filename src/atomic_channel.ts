@@ -18,7 +18,7 @@
  * @module
  */
 
-import { CallError } from "./errors.ts";
+import { CallError, messageOf } from "./errors.ts";
 
 const STATE = 0, OP = 1, ERROR_LENGTH = 2, ARG = 3;
 const IDLE = 0, REQUESTED = 1, DONE = 2;
@@ -183,7 +183,7 @@ export function serveAtomic(
     try {
       serving = handle(ints[OP]!, args, floats);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const bytes = encoder.encode(message).subarray(0, TEXT);
       text.set(bytes);
       ints[ERROR_LENGTH] = Math.max(1, bytes.length);

@@ -6,7 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { UsageError } from "./errors.ts";
+import { messageOf, UsageError } from "./errors.ts";
+import { hasControlCharacters } from "./text.ts";
 import { encodeName, MAX_NAME_BYTES } from "./net/protocol.ts";
 import { generateCode, normalizeCode } from "./net/secret.ts";
 import { parseSource, type Source } from "./source.ts";
@@ -225,7 +226,7 @@ export function parseCommandLine(
       try {
         options.code = normalizeCode(secret);
       } catch (error) {
-        throw new UsageError(`Invalid ${from}: ${(error as Error).message}`);
+        throw new UsageError(`Invalid ${from}: ${messageOf(error)}`);
       }
     }
   }
@@ -367,14 +368,13 @@ function parseSourceFlag(value: string): Source {
   try {
     return parseSource(value);
   } catch (error) {
-    throw new UsageError(`Invalid --source "${value}": ${(error as Error).message}`);
+    throw new UsageError(`Invalid --source "${value}": ${messageOf(error)}`);
   }
 }
 
 function parseName(value: string): string {
   if (value.trim() === "") throw new UsageError("Invalid --name: it is empty");
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (hasControlCharacters(value)) {
     throw new UsageError("Invalid --name: it contains control characters");
   }
   if (new TextEncoder().encode(value).length > MAX_NAME_BYTES) {

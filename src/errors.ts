@@ -33,3 +33,14 @@ export class CallError extends Error {
   }
   override name = "CallError";
 }
+
+/**
+ * The message of anything thrown, for one-line reports: its first line.
+ *
+ * @param error Anything thrown.
+ * @returns The text.
+ */
+export function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0] ?? text;
+}

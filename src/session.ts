@@ -31,10 +31,10 @@ import {
   type Greeting,
   type Link,
   listen,
-  messageOf,
 } from "./net/connect.ts";
+import { withTimeout } from "./async.ts";
 import { Decoder } from "./receive/decoder.ts";
-import { CallError, ProtocolError } from "./errors.ts";
+import { CallError, messageOf, ProtocolError } from "./errors.ts";
 import { Latest } from "./latest.ts";
 import { Packet } from "./packet.ts";
 import { Producer } from "./send/producer.ts";
@@ -53,6 +53,7 @@ import { TAG_SIZE } from "./net/secure.ts";
 import { describeSource } from "./source.ts";
 import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";
+import { withoutControlCharacters } from "./text.ts";
 
 /** Frames sent but not yet acknowledged before the sender waits. */
 export const MAX_IN_FLIGHT = 3;
@@ -610,8 +611,7 @@ export class Session {
 
   #onBye(reason: number, text: Uint8Array): void {
     this.#peerSaidBye = true;
-    // deno-lint-ignore no-control-regex
-    const detail = new TextDecoder().decode(text).replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+    const detail = withoutControlCharacters(new TextDecoder().decode(text));
     const peer = JSON.stringify(this.#peerName ?? "the peer");
     if (reason === ByeReason.DONE) {
       this.#finish({ kind: "done", message: "Call complete: every limit was reached" });
@@ -779,13 +779,4 @@ export class Session {
       }));
     }
   }
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }

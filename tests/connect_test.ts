@@ -1,5 +1,6 @@
 import { Acceptor } from "../src/net/acceptor.ts";
-import { delay, dialPeer, formatAddress, handshake, listen } from "../src/net/connect.ts";
+import { delay } from "../src/async.ts";
+import { dialPeer, formatAddress, handshake, listen } from "../src/net/connect.ts";
 import { CallError, ProtocolError } from "../src/errors.ts";
 import { HelloFlag } from "../src/net/protocol.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";

@@ -7,14 +7,8 @@
  * @module
  */
 
-import {
-  closeQuietly,
-  formatAddress,
-  type Greeting,
-  handshake,
-  type Link,
-  messageOf,
-} from "./connect.ts";
+import { closeQuietly, formatAddress, type Greeting, handshake, type Link } from "./connect.ts";
+import { messageOf } from "../errors.ts";
 import { encodeHello, HelloFlag } from "./protocol.ts";
 
 /** Most connections greeted at once; more are closed at once (a flood). */

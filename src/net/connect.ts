@@ -6,7 +6,8 @@
  */
 
 import type { Address } from "../cli.ts";
-import { CallError, ProtocolError } from "../errors.ts";
+import { delay, TIMED_OUT, withTimeout } from "../async.ts";
+import { CallError, messageOf, ProtocolError } from "../errors.ts";
 import { MessageReader } from "./message_reader.ts";
 import { MessageWriter } from "./message_writer.ts";
 import { CONFIRM_SIZE, encodeHello, type Hello, HelloFlag, MessageType } from "./protocol.ts";
@@ -244,38 +245,11 @@ export async function dialPeer(address: Address, options: DialOptions): Promise<
 
 async function connectWithTimeout(address: Address, timeoutMs: number): Promise<Deno.TcpConn> {
   const attempt = Deno.connect({ hostname: address.hostname, port: address.port });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no answer")), timeoutMs);
-  });
-  try {
-    return await Promise.race([attempt, timeout]);
-  } catch (error) {
-    // A connection that completes after the timeout must not leak.
-    attempt.then(closeQuietly, () => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Resolves after `ms`, or early when `signal` aborts.
- *
- * @param ms Milliseconds.
- * @param signal Cuts the wait short.
- */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
+  const conn = await withTimeout(attempt, timeoutMs);
+  if (conn !== TIMED_OUT) return conn;
+  // A connection that completes after the timeout must not leak.
+  attempt.then(closeQuietly, () => {});
+  throw new Error("no answer");
 }
 
 /** Closes a connection, ignoring an already-closed one. */
@@ -285,15 +259,4 @@ export function closeQuietly(conn: { close(): void }): void {
   } catch {
     // Already closed.
   }
-}
-
-/**
- * The message of an error, for one-line reports.
- *
- * @param error Anything thrown.
- * @returns Its message's first line.
- */
-export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0] ?? text;
 }

@@ -7,6 +7,7 @@
  */
 
 import { ProtocolError } from "../errors.ts";
+import { hasControlCharacters } from "../text.ts";
 
 /** The protocol version this build speaks. */
 export const PROTOCOL_VERSION = 2;
@@ -199,8 +200,7 @@ export function decodeName(bytes: Uint8Array): string {
   } catch {
     throw new ProtocolError("Invalid hello: name is not UTF-8");
   }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) {
+  if (hasControlCharacters(name)) {
     throw new ProtocolError("Invalid hello: name contains control characters");
   }
   return name;

@@ -15,7 +15,7 @@
 
 import { addressOf, AtomicChannel, channelMemory, closeWorker } from "../atomic_channel.ts";
 import type { Options } from "../cli.ts";
-import { delay } from "../net/connect.ts";
+import { delay } from "../async.ts";
 import { CallError } from "../errors.ts";
 import type { SourceMode } from "./grabber.ts";
 import type { Latest } from "../latest.ts";

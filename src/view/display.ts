@@ -6,6 +6,7 @@
  * @module
  */
 
+import { TIMED_OUT, withTimeout } from "../async.ts";
 import { exists } from "../exists.ts";
 
 /** How long to wait for a remote X server to answer. */
@@ -31,21 +32,12 @@ export async function displayAvailable(
   if (!remote) return false;
   const hostname = remote[1]!.replace(/^\[|\]$/g, "");
   const port = 6000 + Number(remote[2]);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const attempt = Deno.connect({ hostname, port });
-  try {
-    const conn = await Promise.race([
-      attempt,
-      new Promise<never>((_, reject) =>
-        timer = setTimeout(() => reject(new Error()), PROBE_TIMEOUT_MS)
-      ),
-    ]);
-    conn.close();
-    return true;
-  } catch {
+  const conn = await withTimeout(attempt.catch(() => null), PROBE_TIMEOUT_MS);
+  if (conn === TIMED_OUT) {
     attempt.then((c) => c.close(), () => {});
     return false;
-  } finally {
-    clearTimeout(timer);
   }
+  conn?.close();
+  return conn !== null;
 }
