@@ -14,6 +14,7 @@ import { ShimLoadError } from "./ffi/loader.ts";
 import { type Command, HELP, parseCommandLine } from "./src/cli.ts";
 import { runDemo } from "./src/demo.ts";
 import { CallError, messageOf, UsageError } from "./src/errors.ts";
+import { listSources } from "./src/list_sources.ts";
 import { generateCode } from "./src/net/secret.ts";
 import { Session } from "./src/session.ts";
 import { Terminal } from "./src/terminal.ts";
@@ -52,6 +53,10 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (command.kind === "list-sources") {
+      await Deno.stdout.write(new TextEncoder().encode(await listSources()));
+      return 0;
+    }
     if (command.kind === "demo") return await runDemo(command.options, terminal);
     const session = new Session(command.options, terminal);
     let interrupts = 0;

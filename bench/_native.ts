@@ -58,14 +58,6 @@ export async function buildNative(name: string): Promise<string> {
   return binary;
 }
 
-/** A free TCP port on loopback (released before returning). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /**
  * Runs a command and parses the JSON object it prints.
  *

@@ -1,9 +1,9 @@
 /**
  * Micro-benchmarks: JPEG encode, re-encode (DCT-domain requantization of a
- * quality-95 JPEG to quality 80) and decode through FFI at three sizes, both
- * synchronously (as peercam's capture and decode workers call them) and
- * nonblocking; message framing throughput; sealing and opening a frame.
- * Run with `deno task bench`.
+ * quality-95 JPEG to quality 80), decode and scaled decode through FFI at
+ * three sizes, synchronously as peercam's capture and decode workers call
+ * them; message framing throughput; sealing and opening a frame. Run with
+ * `deno task bench`.
  */
 
 import { Capture, Frame, JpegDecoder, JpegEncoder } from "../ffi/mod.ts";
@@ -12,19 +12,19 @@ import { MessageWriter } from "../src/net/message_writer.ts";
 import { HEADER_SIZE } from "../src/net/protocol.ts";
 
 for (const [width, height] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
-  const cap = await Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
+  const cap = Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
   const frame = new Frame();
-  await cap.read(frame);
+  cap.readSync(frame);
   cap.close();
   const encoder = new JpegEncoder();
   const decoder = new JpegDecoder();
   const decoded = new Frame();
   const buf = new Uint8Array(width * height * 3);
-  const encoded = await encoder.encode(frame, 80, buf);
+  const encoded = encoder.encodeSync(frame, 80, buf);
   if (!encoded.ok) throw new Error("encode buffer too small");
   const jpeg = buf.slice(0, encoded.length);
   const fineBuf = new Uint8Array(width * height * 3);
-  const fine = await encoder.encode(frame, 95, fineBuf);
+  const fine = encoder.encodeSync(frame, 95, fineBuf);
   if (!fine.ok) throw new Error("encode buffer too small");
   const source = fineBuf.slice(0, fine.length);
   const group = `${width}x${height}`;
@@ -38,20 +38,9 @@ for (const [width, height] of [[640, 480], [1280, 720], [1920, 1080]] as const) 
   Deno.bench(`decode ${group} q80 (FFI, synchronous)`, { group }, () => {
     decoder.decodeSync(jpeg, decoded);
   });
-  Deno.bench(
-    `encode ${width}x${height} q80 (FFI, nonblocking)`,
-    { group: `${width}x${height}` },
-    async () => {
-      await encoder.encode(frame, 80, buf);
-    },
-  );
-  Deno.bench(
-    `decode ${width}x${height} q80 (FFI, nonblocking)`,
-    { group: `${width}x${height}` },
-    async () => {
-      await decoder.decode(jpeg, decoded);
-    },
-  );
+  Deno.bench(`decode ${group} q80 at 1/4 (FFI, synchronous)`, { group }, () => {
+    decoder.decodeScaledSync(jpeg, jpeg.length, 4, decoded);
+  });
 }
 
 const PAYLOAD = 100_000;

@@ -34,7 +34,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildNative, freePort, OUT, runJson } from "./_native.ts";
+import { freePort } from "../src/net/ports.ts";
+import { buildNative, OUT, runJson } from "./_native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FOOTAGE = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";

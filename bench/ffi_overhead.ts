@@ -1,12 +1,13 @@
 /**
  * FFI overhead: the shim's encode and decode called through Deno's FFI
  * against the same calls in a native C++ loop, on the same frame, in one
- * run. Three ways through FFI: synchronous (as peercam's capture and decode
- * workers call them), nonblocking and awaited one at a time (a pool thread
- * per call, as peercam called them before the workers), and, for decode,
- * the whole round trip through peercam's decode worker (`src/receive/decoder.ts`:
- * the worker woken through shared memory, decoding the packet in place, and
- * the main thread woken in turn by an empty message).
+ * run. Two ways through FFI: synchronous (as peercam's capture and decode
+ * workers call them) and, for decode, the whole round trip through
+ * peercam's decode worker (`src/receive/decoder.ts`: the worker woken
+ * through shared memory, decoding the packet in place, and the main thread
+ * woken in turn by an empty message). As a floor for thread handoff, it
+ * also times an empty call made nonblocking (on one of Deno's pool threads)
+ * and synchronously.
  *
  *     deno run -A bench/ffi_overhead.ts [ITERATIONS]
  *
@@ -31,28 +32,26 @@ interface NativeResult {
 interface FfiResult {
   encode_sync: number;
   decode_sync: number;
-  encode_async: number;
-  decode_async: number;
   decode_worker: number;
 }
 
 async function viaFfi(width: number, height: number): Promise<FfiResult> {
-  using cap = await Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
+  using cap = Capture.open({ kind: "test", spec: "", width, height, fps: 0 });
   using frame = new Frame();
   using decoded = new Frame();
   using encoder = new JpegEncoder();
   using decoder = new JpegDecoder();
   using worker = new Decoder();
-  await cap.read(frame);
+  cap.readSync(frame);
   const buf = new Uint8Array(width * height * 3);
   const packet = new Packet(width * height * 3); // lent to the worker by address
   let length = 0;
   for (let i = 0; i < 20; i++) {
-    const r = await encoder.encode(frame, quality, buf);
+    const r = encoder.encodeSync(frame, quality, buf);
     if (!r.ok) throw new Error("buffer too small");
     length = packet.length = r.length;
     packet.payload.set(buf.subarray(0, length));
-    await decoder.decode(buf, decoded, length);
+    decoder.decodeSync(buf, decoded, length);
     await worker.decode(packet, decoded);
   }
   const us = (t0: number) => (performance.now() - t0) * 1000 / iterations;
@@ -63,15 +62,9 @@ async function viaFfi(width: number, height: number): Promise<FfiResult> {
   for (let i = 0; i < iterations; i++) decoder.decodeSync(buf, decoded, length);
   const decode_sync = us(t);
   t = performance.now();
-  for (let i = 0; i < iterations; i++) await encoder.encode(frame, quality, buf);
-  const encode_async = us(t);
-  t = performance.now();
-  for (let i = 0; i < iterations; i++) await decoder.decode(buf, decoded, length);
-  const decode_async = us(t);
-  t = performance.now();
   for (let i = 0; i < iterations; i++) await worker.decode(packet, decoded);
   const decode_worker = us(t);
-  return { encode_sync, decode_sync, encode_async, decode_async, decode_worker };
+  return { encode_sync, decode_sync, decode_worker };
 }
 
 // The floor: a nonblocking call to a function that does nothing, and the
@@ -92,9 +85,7 @@ console.log(
   `empty call: nonblocking ${emptyAsync.toFixed(1)} µs, synchronous ${emptySync.toFixed(2)} µs`,
 );
 console.log(`FFI overhead, ${iterations} calls each, JPEG quality ${quality}, test pattern`);
-console.log(
-  "size       op      native µs   sync µs  ratio   nonblocking µs  ratio   via worker µs  ratio",
-);
+console.log("size       op      native µs   sync µs  ratio   via worker µs  ratio");
 const results: Record<string, unknown> = {};
 for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
   // Alternate native and FFI runs and keep each one's best of three, so a
@@ -114,7 +105,7 @@ for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
   const best = <T>(rs: T[], key: keyof T) => Math.min(...rs.map((r) => r[key] as number));
   for (const op of ["encode", "decode"] as const) {
     const nb = best(n, `${op}_us`);
-    const sync = best(f, `${op}_sync`), async = best(f, `${op}_async`);
+    const sync = best(f, `${op}_sync`);
     const viaWorker = op === "decode" ? best(f, "decode_worker") : undefined;
     const cell = (v: number | undefined, width: number) =>
       v === undefined
@@ -122,9 +113,9 @@ for (const [w, h] of [[640, 480], [1280, 720], [1920, 1080]] as const) {
         : `${v.toFixed(0).padStart(width)}  ${(v / nb).toFixed(3)}`;
     console.log(
       `${`${w}x${h}`.padEnd(10)} ${op.padEnd(7)} ${nb.toFixed(0).padStart(9)} ${cell(sync, 9)} ` +
-        `${cell(async, 15)} ${cell(viaWorker, 14)}`,
+        cell(viaWorker, 15),
     );
-    results[`${w}x${h} ${op}`] = { native: nb, sync, async, viaWorker };
+    results[`${w}x${h} ${op}`] = { native: nb, sync, viaWorker };
   }
 }
 Deno.mkdirSync(OUT, { recursive: true });

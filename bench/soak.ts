@@ -12,7 +12,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { freePort, OUT } from "./_native.ts";
+import { freePort } from "../src/net/ports.ts";
+import { OUT } from "./_native.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,15 +1,17 @@
 /**
  * {@linkcode Capture}: a video source opened through OpenCV, or the shim's
- * synthetic test pattern.
+ * synthetic test pattern. Every call blocks the calling thread: peercam
+ * makes them in its capture worker (`src/send/capture_worker.ts`).
  *
  * @module
  */
 
-import { bufferMessage, cString, readCString, ShimError } from "./error.ts";
+import { bufferMessage, check, cString, readCString, ShimError } from "./error.ts";
 import type { Frame } from "./frame.ts";
 import { loadCaptureShim } from "./loader.ts";
 import { NativeObject } from "./native_object.ts";
 import { Status } from "./symbols.ts";
+import { asciiCString } from "./text.ts";
 
 /** Source kinds, as `PC_SOURCE_*` in `shim/peercam.h`. */
 export const SourceKind = {
@@ -24,6 +26,9 @@ export const SourceKind = {
 /** A source kind name. */
 export type SourceKindName = keyof typeof SourceKind;
 
+/** The longest test pattern label kept, in characters (`PC_LABEL_MAX`). */
+export const LABEL_MAX = 64;
+
 /** What {@linkcode Capture.open} opens. */
 export interface CaptureOptions {
   /** The kind of source. */
@@ -36,18 +41,24 @@ export interface CaptureOptions {
   height: number;
   /** Frame rate to ask a live source for (0 for its default). */
   fps: number;
+  /**
+   * Text the `test` source draws large in every frame, such as the
+   * sender's name: printable ASCII, `?` for any other character, at most
+   * {@linkcode LABEL_MAX} characters. Other sources ignore it.
+   */
+  label?: string;
 }
 
-/** The outcome of {@linkcode Capture.read}: a frame, or the end of the source. */
+/** The outcome of {@linkcode Capture.readSync}: a frame, or the end of the source. */
 export type ReadResult = "frame" | "end";
 
-/** The outcome of {@linkcode Capture.readJpeg}. */
+/** The outcome of {@linkcode Capture.readJpegSync}. */
 export type ReadJpegResult =
   | { kind: "frame"; length: number }
   | { kind: "end" }
   | { kind: "space"; needed: number };
 
-/** An open capture source. One `read()` at a time. */
+/** An open capture source. One call at a time. */
 export class Capture extends NativeObject {
   #len = new Uint32Array(1);
 
@@ -56,19 +67,24 @@ export class Capture extends NativeObject {
   }
 
   /**
-   * Opens a source without blocking the event loop.
+   * Opens a source, blocking the calling thread (a camera or a URL can take
+   * a while: open it in a worker).
+   *
+   * @example
+   * ```ts
+   * using capture = Capture.open({ kind: "test", spec: "", width: 640, height: 480, fps: 0 });
+   * ```
    *
    * @param options What to open and at what size.
    * @returns The open capture.
    * @throws {ShimError} When no backend can open the source.
    */
-  static async open(options: CaptureOptions): Promise<Capture> {
+  static open(options: CaptureOptions): Capture {
     const shim = loadCaptureShim();
     const err = new Uint8Array(512);
-    const spec = cString(options.spec);
-    const ptr = await shim.pc_capture_open(
+    const ptr = shim.pc_capture_open(
       SourceKind[options.kind],
-      spec,
+      cString(options.spec),
       options.width,
       options.height,
       options.fps,
@@ -76,81 +92,70 @@ export class Capture extends NativeObject {
       err.length,
     );
     if (ptr === null) throw new ShimError(bufferMessage(err));
-    return new Capture(ptr);
+    const capture = new Capture(ptr);
+    if (options.label) {
+      try {
+        capture.#check(
+          shim.pc_capture_set_label(ptr, asciiCString(options.label, { max: LABEL_MAX })),
+          "Cannot set the label",
+          ptr,
+        );
+      } catch (error) {
+        capture.close();
+        throw error;
+      }
+    }
+    return capture;
   }
 
   /**
-   * Reads the next frame into `frame`, scaled to the size asked for.
-   *
-   * @param frame The frame to overwrite.
-   * @returns `"frame"`, or `"end"` when the source has no more frames.
-   * @throws {ShimError} When the source fails.
-   */
-  read(frame: Frame): Promise<ReadResult> {
-    return this.exclusive(async (ptr) =>
-      this.#readResult(await loadCaptureShim().pc_capture_read(ptr, frame.handle), ptr)
-    );
-  }
-
-  /**
-   * {@linkcode read}, blocking the calling thread: for a worker that owns
-   * this capture.
+   * Reads the next frame into `frame`, scaled to the size asked for,
+   * blocking the calling thread.
    *
    * @param frame The frame to overwrite.
    * @returns `"frame"`, or `"end"` when the source has no more frames.
    * @throws {ShimError} When the source fails.
    */
   readSync(frame: Frame): ReadResult {
-    return this.exclusiveSync((ptr) =>
-      this.#readResult(loadCaptureShim().pc_capture_read_sync(ptr, frame.handle), ptr)
-    );
+    return this.exclusiveSync((ptr) => {
+      const code = loadCaptureShim().pc_capture_read(ptr, frame.handle);
+      if (code === Status.END) return "end";
+      this.#check(code, "Cannot read frame", ptr);
+      return "frame";
+    });
   }
 
   /**
    * The source's own frame size, before any scaling (0 when unknown).
    *
    * @returns `[width, height]`.
+   * @throws {ShimError} When the source cannot say.
    */
   sourceSize(): [number, number] {
     const wh = new Int32Array(2);
-    const code = loadCaptureShim().pc_capture_source_size(this.handle, wh);
-    if (code !== Status.OK) throw this.#error("Cannot read source size", code, this.handle);
+    const ptr = this.handle;
+    this.#check(loadCaptureShim().pc_capture_source_size(ptr, wh), "Cannot read source size", ptr);
     return [wh[0]!, wh[1]!];
   }
 
   /**
    * Switches a file or URL whose frames are stored as JPEG to passthrough:
-   * {@linkcode readJpeg} then returns each frame's JPEG bytes as stored, with
-   * no decode and re-encode.
+   * {@linkcode readJpegSync} then returns each frame's JPEG bytes as stored,
+   * with no decode and re-encode.
    *
    * @returns Whether the source switched (false: it is not MJPEG).
+   * @throws {ShimError} When the source fails.
    */
   enablePassthrough(): boolean {
-    const code = loadCaptureShim().pc_capture_passthrough(this.handle);
-    if (code < 0) throw this.#error("Cannot switch to passthrough", code, this.handle);
+    const ptr = this.handle;
+    const code = loadCaptureShim().pc_capture_passthrough(ptr);
+    this.#check(code < 0 ? code : Status.OK, "Cannot switch to passthrough", ptr);
     return code === 1;
   }
 
   /**
-   * Reads the next frame's JPEG bytes into `out` (passthrough mode).
-   *
-   * @param out Where the bytes go.
-   * @returns The length, the end of the source, or the size needed when
-   * `out` is too small (the next call returns that frame again).
-   * @throws {ShimError} When the source fails.
-   */
-  readJpeg(out: Uint8Array<ArrayBuffer>): Promise<ReadJpegResult> {
-    return this.exclusive(async (ptr) =>
-      this.#jpegResult(
-        await loadCaptureShim().pc_capture_read_jpeg(ptr, out, out.length, this.#len),
-        ptr,
-      )
-    );
-  }
-
-  /**
-   * {@linkcode readJpeg}, blocking the calling thread: for a worker that
-   * owns this capture.
+   * Reads the next frame's JPEG bytes into `out` (passthrough mode),
+   * blocking the calling thread.
    *
    * @param out Where the bytes go.
    * @returns The length, the end of the source, or the size needed when
@@ -158,54 +163,29 @@ export class Capture extends NativeObject {
    * @throws {ShimError} When the source fails.
    */
   readJpegSync(out: Uint8Array<ArrayBuffer>): ReadJpegResult {
-    return this.exclusiveSync((ptr) =>
-      this.#jpegResult(
-        loadCaptureShim().pc_capture_read_jpeg_sync(ptr, out, out.length, this.#len),
-        ptr,
-      )
-    );
-  }
-
-  /**
-   * Seeks a file source back to its start (used to loop a video file).
-   *
-   * @throws {ShimError} When the source cannot seek.
-   */
-  rewind(): Promise<void> {
-    return this.exclusive(async (ptr) => {
-      const code = await loadCaptureShim().pc_capture_rewind(ptr);
-      if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
+    return this.exclusiveSync((ptr) => {
+      const code = loadCaptureShim().pc_capture_read_jpeg(ptr, out, out.length, this.#len);
+      const len = this.#len[0]!;
+      if (code === Status.END) return { kind: "end" };
+      if (code === Status.ERR_SPACE) return { kind: "space", needed: len };
+      this.#check(code, "Cannot read frame", ptr);
+      return { kind: "frame", length: len };
     });
   }
 
   /**
-   * {@linkcode rewind}, blocking the calling thread: for a worker that owns
-   * this capture.
+   * Seeks a file source back to its start (used to loop a video file),
+   * blocking the calling thread.
    *
    * @throws {ShimError} When the source cannot seek.
    */
   rewindSync(): void {
     this.exclusiveSync((ptr) => {
-      const code = loadCaptureShim().pc_capture_rewind_sync(ptr);
-      if (code !== Status.OK) throw this.#error("Cannot rewind source", code, ptr);
+      this.#check(loadCaptureShim().pc_capture_rewind(ptr), "Cannot rewind source", ptr);
     });
   }
 
-  #readResult(code: number, ptr: Deno.PointerObject): ReadResult {
-    if (code === Status.END) return "end";
-    if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
-    return "frame";
-  }
-
-  #jpegResult(code: number, ptr: Deno.PointerObject): ReadJpegResult {
-    const len = this.#len[0]!;
-    if (code === Status.END) return { kind: "end" };
-    if (code === Status.ERR_SPACE) return { kind: "space", needed: len };
-    if (code !== Status.OK) throw this.#error("Cannot read frame", code, ptr);
-    return { kind: "frame", length: len };
-  }
-
-  #error(what: string, code: number, ptr: Deno.PointerObject): ShimError {
-    return new ShimError(`${what}: ${readCString(loadCaptureShim().pc_capture_error(ptr))}`, code);
+  #check(code: number, what: string, ptr: Deno.PointerObject): void {
+    check(code, what, () => readCString(loadCaptureShim().pc_capture_error(ptr)));
   }
 }

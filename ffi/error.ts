@@ -22,6 +22,7 @@ export class ShimError extends Error {
     super(message);
     this.code = code;
   }
+  /** The class name, `ShimError`. */
   override name = "ShimError";
 }
 

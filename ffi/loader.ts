@@ -33,12 +33,15 @@ export const LOCAL_SHIM_URL = new URL(`../shim/build/${SHIM_FILE}`, import.meta.
 /** Raised when the shim cannot be found or loaded; lists every path tried. */
 export class ShimLoadError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message One line saying what failed and how to fix it.
    * @param options The original error as `cause`.
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
+  /** The class name, `ShimLoadError`. */
   override name = "ShimLoadError";
 }
 

@@ -1,6 +1,6 @@
 /**
- * The native layer: OpenCV capture, JPEG codec and windows through the
- * `libpeercam` shim.
+ * The native layer: OpenCV capture, JPEG codec, windows and drawing into
+ * frames through the `libpeercam` shim.
  *
  * @module
  */
@@ -8,13 +8,33 @@
 export {
   Capture,
   type CaptureOptions,
+  LABEL_MAX,
   type ReadJpegResult,
   type ReadResult,
   SourceKind,
   type SourceKindName,
 } from "./capture.ts";
-export { type EncodeResult, JpegDecoder, JpegEncoder } from "./codec.ts";
+export {
+  type EncodeResult,
+  JpegDecoder,
+  JpegEncoder,
+  type ScaleDenominator,
+  scaledSize,
+} from "./codec.ts";
+export {
+  type Bgr,
+  drawRect,
+  drawText,
+  fillFrame,
+  measureText,
+  type OverlayOptions,
+  overlayScaled,
+  type Rect,
+  shadeRect,
+  type TextOptions,
+} from "./draw.ts";
 export { ShimError } from "./error.ts";
 export { Frame } from "./frame.ts";
-export { loadShim, ShimLoadError } from "./loader.ts";
+export { NativeObject } from "./native_object.ts";
+export { ShimLoadError } from "./loader.ts";
 export { Window } from "./window.ts";

@@ -1,7 +1,8 @@
 /**
  * The base of every wrapper around a native shim handle: explicit
- * `close()`, `using` support, one native call in flight at a time, and a
- * finalizer as a safety net for handles that were never closed.
+ * `close()`, `using` support, no call while the handle is lent to another
+ * thread, and a finalizer as a safety net for handles that were never
+ * closed.
  *
  * @module
  */
@@ -59,8 +60,8 @@ export abstract class NativeObject implements Disposable {
   /**
    * Lends the live handle to an asynchronous user, such as a worker thread
    * its address is sent to, until the returned promise settles. Meanwhile
-   * another lend or nonblocking call of its own is refused and `close()`
-   * defers the free, as during its own nonblocking calls.
+   * another lend or a call of its own is refused and `close()` defers the
+   * free until the promise settles.
    *
    * @param use Starts using the handle; settles when done with it.
    * @returns What `use` resolves to.
@@ -71,31 +72,32 @@ export abstract class NativeObject implements Disposable {
   }
 
   /**
-   * Runs one synchronous native call, refusing it while a nonblocking one is
-   * in flight on this handle.
+   * Runs one synchronous native call, refusing it while the handle is lent.
    *
    * @param call Makes the native call with the live handle.
    * @returns The call's result.
    */
   protected exclusiveSync<T>(call: (ptr: Deno.PointerObject) => T): T {
+    const ptr = this.handle; // a closed handle says so first
     if (this.#inFlight) {
       throw new ShimError(`Cannot use ${this.#kind}: a call is already in flight`, Status.ERR_ARG);
     }
-    return call(this.handle);
+    return call(ptr);
   }
 
   /**
-   * Runs one nonblocking native call, refusing a second concurrent one (the
-   * shim allows one call in flight per handle).
+   * Runs one asynchronous use of the handle, refusing a second concurrent
+   * one (the shim allows one call in flight per handle).
    *
    * @param call Starts the native call with the live handle.
    * @returns The call's result.
    */
   protected async exclusive<T>(call: (ptr: Deno.PointerObject) => Promise<T>): Promise<T> {
+    const ptr = this.handle; // a closed handle says so first
     if (this.#inFlight) {
       throw new ShimError(`Cannot use ${this.#kind}: a call is already in flight`, Status.ERR_ARG);
     }
-    const promise = call(this.handle);
+    const promise = call(ptr);
     this.#inFlight = promise;
     try {
       return await promise;
@@ -107,7 +109,7 @@ export abstract class NativeObject implements Disposable {
 
   /**
    * Releases the native handle. A second call does nothing; a call made
-   * while a native call is in flight releases the handle when it finishes.
+   * while the handle is lent releases it when the lend settles.
    */
   close(): void {
     if (this.#ptr === null) return;

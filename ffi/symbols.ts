@@ -2,9 +2,12 @@
  * The shim's symbol tables, one per library (see `shim/peercam.h`). Data
  * only: each entry's comment is the C declaration it binds.
  *
- * Capture, encode and decode are `nonblocking` so a slow camera or a large
- * frame never stalls the event loop; window calls are synchronous because
- * Qt only accepts them on the main thread.
+ * Every call is synchronous. Capture, encode and decode run in the worker
+ * that owns the handle (`src/send/capture_worker.ts`,
+ * `src/receive/decode_worker.ts`), blocking that worker, not the main thread,
+ * with no handoff to a pool thread and back (see docs/PERFORMANCE.md).
+ * Window calls stay on the main thread, which Qt requires; drawing into
+ * frames may run on any thread.
  *
  * @module
  */
@@ -36,14 +39,12 @@ export const symbols = {
   pc_encode: {
     parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],
     result: "i32",
-    nonblocking: true,
   },
   // int pc_encode_jpeg(pc_encoder *enc, const uint8_t *jpeg, uint32_t jpeg_len,
   //     int quality, uint8_t *out, uint32_t cap, uint32_t *len)
   pc_encode_jpeg: {
     parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
     result: "i32",
-    nonblocking: true,
   },
   // const char *pc_encoder_error(const pc_encoder *enc)
   pc_encoder_error: { parameters: ["pointer"], result: "pointer" },
@@ -53,32 +54,12 @@ export const symbols = {
   // void pc_decoder_free(pc_decoder *dec)
   pc_decoder_free: { parameters: ["pointer"], result: "void" },
   // int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len, pc_frame *out)
-  pc_decode: {
-    parameters: ["pointer", "buffer", "u32", "pointer"],
-    result: "i32",
-    nonblocking: true,
-  },
+  pc_decode: { parameters: ["pointer", "buffer", "u32", "pointer"], result: "i32" },
+  // int pc_decode_scaled(pc_decoder *dec, const uint8_t *data, uint32_t len,
+  //     int denominator, pc_frame *out)
+  pc_decode_scaled: { parameters: ["pointer", "buffer", "u32", "i32", "pointer"], result: "i32" },
   // const char *pc_decoder_error(const pc_decoder *dec)
   pc_decoder_error: { parameters: ["pointer"], result: "pointer" },
-
-  // Synchronous twins of the calls above, for a worker thread that owns its
-  // encoder or decoder: it blocks itself, not the main thread, and skips the
-  // handoff to a pool thread and back (see docs/PERFORMANCE.md).
-  pc_encode_sync: {
-    name: "pc_encode",
-    parameters: ["pointer", "pointer", "i32", "buffer", "u32", "buffer"],
-    result: "i32",
-  },
-  pc_encode_jpeg_sync: {
-    name: "pc_encode_jpeg",
-    parameters: ["pointer", "buffer", "u32", "i32", "buffer", "u32", "buffer"],
-    result: "i32",
-  },
-  pc_decode_sync: {
-    name: "pc_decode",
-    parameters: ["pointer", "buffer", "u32", "pointer"],
-    result: "i32",
-  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The `Deno.dlopen` interface of `libpeercam_capture`: capture sources. */
@@ -91,42 +72,26 @@ export const captureSymbols = {
   pc_capture_open: {
     parameters: ["i32", "buffer", "i32", "i32", "f64", "buffer", "u32"],
     result: "pointer",
-    nonblocking: true,
   },
   // void pc_capture_close(pc_capture *cap)
   pc_capture_close: { parameters: ["pointer"], result: "void" },
   // int pc_capture_read(pc_capture *cap, pc_frame *out)
-  pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32", nonblocking: true },
+  pc_capture_read: { parameters: ["pointer", "pointer"], result: "i32" },
   // int pc_capture_source_size(pc_capture *cap, int32_t *wh)
   pc_capture_source_size: { parameters: ["pointer", "buffer"], result: "i32" },
   // int pc_capture_passthrough(pc_capture *cap)
   pc_capture_passthrough: { parameters: ["pointer"], result: "i32" },
   // int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes, uint32_t *len)
-  pc_capture_read_jpeg: {
-    parameters: ["pointer", "buffer", "u32", "buffer"],
-    result: "i32",
-    nonblocking: true,
-  },
+  pc_capture_read_jpeg: { parameters: ["pointer", "buffer", "u32", "buffer"], result: "i32" },
   // int pc_capture_rewind(pc_capture *cap)
-  pc_capture_rewind: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  pc_capture_rewind: { parameters: ["pointer"], result: "i32" },
+  // int pc_capture_set_label(pc_capture *cap, const char *label)
+  pc_capture_set_label: { parameters: ["pointer", "buffer"], result: "i32" },
   // const char *pc_capture_error(const pc_capture *cap)
   pc_capture_error: { parameters: ["pointer"], result: "pointer" },
-
-  // Synchronous twins, for the capture worker (as the codec's above).
-  pc_capture_read_sync: {
-    name: "pc_capture_read",
-    parameters: ["pointer", "pointer"],
-    result: "i32",
-  },
-  pc_capture_read_jpeg_sync: {
-    name: "pc_capture_read_jpeg",
-    parameters: ["pointer", "buffer", "u32", "buffer"],
-    result: "i32",
-  },
-  pc_capture_rewind_sync: { name: "pc_capture_rewind", parameters: ["pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The `Deno.dlopen` interface of `libpeercam_window`: the window. */
+/** The `Deno.dlopen` interface of `libpeercam_window`: the window and drawing. */
 export const windowSymbols = {
   // int pc_window_abi_version(void)
   pc_window_abi_version: { parameters: [], result: "i32" },
@@ -145,8 +110,63 @@ export const windowSymbols = {
   pc_window_visible: { parameters: ["pointer"], result: "i32" },
   // int pc_window_poll_key(pc_window *win, int delay_ms)
   pc_window_poll_key: { parameters: ["pointer", "i32"], result: "i32" },
+  // int pc_window_set_title(pc_window *win, const char *title)
+  pc_window_set_title: { parameters: ["pointer", "buffer"], result: "i32" },
+  // int pc_window_set_fullscreen(pc_window *win, int on)
+  pc_window_set_fullscreen: { parameters: ["pointer", "i32"], result: "i32" },
+  // int pc_window_fullscreen(pc_window *win)
+  pc_window_fullscreen: { parameters: ["pointer"], result: "i32" },
+  // int pc_window_image_rect(pc_window *win, int32_t *xywh)
+  pc_window_image_rect: { parameters: ["pointer", "buffer"], result: "i32" },
   // const char *pc_window_error(const pc_window *win)
   pc_window_error: { parameters: ["pointer"], result: "pointer" },
+
+  // pc_canvas *pc_canvas_new(void)
+  pc_canvas_new: { parameters: [], result: "pointer" },
+  // void pc_canvas_free(pc_canvas *canvas)
+  pc_canvas_free: { parameters: ["pointer"], result: "void" },
+  // int pc_draw_fill(pc_canvas *canvas, pc_frame *frame, int width, int height, uint32_t rgb)
+  pc_draw_fill: { parameters: ["pointer", "pointer", "i32", "i32", "u32"], result: "i32" },
+  // int pc_draw_shade(pc_canvas *canvas, pc_frame *frame, int x, int y, int w, int h,
+  //     uint32_t rgb, double alpha)
+  pc_draw_shade: {
+    parameters: ["pointer", "pointer", "i32", "i32", "i32", "i32", "u32", "f64"],
+    result: "i32",
+  },
+  // int pc_draw_rect(pc_canvas *canvas, pc_frame *frame, int x, int y, int w, int h,
+  //     uint32_t rgb, int thickness)
+  pc_draw_rect: {
+    parameters: ["pointer", "pointer", "i32", "i32", "i32", "i32", "u32", "i32"],
+    result: "i32",
+  },
+  // int pc_draw_text(pc_canvas *canvas, pc_frame *frame, const char *text, int x, int y,
+  //     int line_height, uint32_t rgb, int thickness, int32_t *wh)
+  pc_draw_text: {
+    parameters: ["pointer", "pointer", "buffer", "i32", "i32", "i32", "u32", "i32", "buffer"],
+    result: "i32",
+  },
+  // int pc_text_size(pc_canvas *canvas, const char *text, int line_height, int thickness,
+  //     int32_t *wh)
+  pc_text_size: { parameters: ["pointer", "buffer", "i32", "i32", "buffer"], result: "i32" },
+  // int pc_draw_overlay(pc_canvas *canvas, pc_frame *dst, const pc_frame *src, int x, int y,
+  //     int w, int h, int mirror, int border, uint32_t rgb)
+  pc_draw_overlay: {
+    parameters: [
+      "pointer",
+      "pointer",
+      "pointer",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "u32",
+    ],
+    result: "i32",
+  },
+  // const char *pc_canvas_error(const pc_canvas *canvas)
+  pc_canvas_error: { parameters: ["pointer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded `libpeercam`'s symbols. */

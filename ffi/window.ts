@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Rect } from "./draw.ts";
 import { bufferMessage, check, cString, readCString, ShimError } from "./error.ts";
 import type { Frame } from "./frame.ts";
 import { loadWindowShim } from "./loader.ts";
@@ -13,6 +14,8 @@ import type { WindowShim } from "./symbols.ts";
 
 /** A window showing frames. */
 export class Window extends NativeObject {
+  #title: string;
+
   /**
    * Opens a window. Check `displayAvailable()` (src/display.ts) first: Qt aborts the
    * process when it cannot reach a display.
@@ -27,6 +30,21 @@ export class Window extends NativeObject {
     const ptr = shim.pc_window_open(cString(id), cString(title), err, err.length);
     if (ptr === null) throw new ShimError(`Cannot open window: ${bufferMessage(err)}`);
     super(ptr, shim.pc_window_close, "window");
+    this.#title = title;
+  }
+
+  /**
+   * The title bar text; setting it retitles the window.
+   *
+   * @throws {ShimError} When the window cannot be retitled.
+   */
+  get title(): string {
+    return this.#title;
+  }
+
+  set title(text: string) {
+    this.#check((shim, ptr) => shim.pc_window_set_title(ptr, cString(text)), "Cannot set title");
+    this.#title = text;
   }
 
   /**
@@ -57,6 +75,47 @@ export class Window extends NativeObject {
    */
   move(x: number, y: number): void {
     this.#check((shim, ptr) => shim.pc_window_move(ptr, x, y), "Cannot move window");
+  }
+
+  /**
+   * Whether the window fills the screen. Setting it switches the window to
+   * fullscreen or back to its normal size; the change takes effect as the
+   * GUI event loop runs ({@linkcode pollKey}).
+   *
+   * @throws {ShimError} When the window is gone.
+   */
+  get fullscreen(): boolean {
+    const shim = loadWindowShim();
+    const ptr = this.handle;
+    const code = shim.pc_window_fullscreen(ptr);
+    check(
+      code < 0 ? code : 0,
+      "Cannot read the window's state",
+      () => readCString(shim.pc_window_error(ptr)),
+    );
+    return code === 1;
+  }
+
+  set fullscreen(on: boolean) {
+    this.#check(
+      (shim, ptr) => shim.pc_window_set_fullscreen(ptr, on ? 1 : 0),
+      on ? "Cannot make the window fullscreen" : "Cannot leave fullscreen",
+    );
+  }
+
+  /**
+   * Where the window's image area is on the screen, in screen pixels.
+   *
+   * @returns The area's top-left corner and size.
+   * @throws {ShimError} When the window is gone.
+   */
+  imageRect(): Rect {
+    const xywh = new Int32Array(4);
+    this.#check(
+      (shim, ptr) => shim.pc_window_image_rect(ptr, xywh),
+      "Cannot read the window's image area",
+    );
+    return { x: xywh[0]!, y: xywh[1]!, width: xywh[2]!, height: xywh[3]! };
   }
 
   #check(call: (shim: WindowShim, ptr: Deno.PointerObject) => number, what: string): void {

@@ -2,10 +2,11 @@
  * Builds the shim's three libraries in `shim/build/` (`deno task
  * build:shim`): `libpeercam.so` (frames and the JPEG codec: OpenCV's core,
  * libjpeg-turbo), `libpeercam_capture.so` (sources: OpenCV's video I/O) and
- * `libpeercam_window.so` (the window: OpenCV's highgui). Split so that a
- * process loads only what it uses: video I/O alone pulls in some 240 shared
- * libraries (FFmpeg, GStreamer), 0.1 s of CPU and 70 MB of RSS to load, which
- * a peer that only receives never needs.
+ * `libpeercam_window.so` (the window and drawing into frames: OpenCV's
+ * highgui and imgproc). Split so that a process loads only what it uses:
+ * video I/O alone pulls in some 240 shared libraries (FFmpeg, GStreamer),
+ * 0.1 s of CPU and 70 MB of RSS to load, which a peer that only receives
+ * never needs.
  *
  * Rebuilds only when a source, this script or the compiler flags changed; a
  * failed build exits non-zero with the compiler's output.
@@ -29,8 +30,8 @@ const LIBRARIES = [
   },
   {
     file: "libpeercam_window.so",
-    sources: ["window.cpp"],
-    links: ["-lopencv_core", "-lopencv_highgui"],
+    sources: ["window.cpp", "draw.cpp"],
+    links: ["-lopencv_core", "-lopencv_imgproc", "-lopencv_highgui"],
   },
 ];
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <new>
+#include <string>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -26,9 +27,67 @@ struct pc_capture : pc_object {
   // vector only resizes within its capacity.
   std::vector<uchar> packet;
   bool pending = false;  // packet did not fit the caller's buffer: hand it out next
+  std::string label;     // drawn large by the test pattern; printable ASCII
+  bool label_ready = false;  // label_area and the masks below are rendered
+  cv::Rect label_area;       // where the label goes, and its coverage masks
+  cv::Mat label_outline;
+  cv::Mat label_fill;
 };
 
 namespace {
+
+// Renders the label once, as coverage masks of its outline and its fill:
+// centred below the frame counter and clock, its capitals a sixth of the
+// frame's height, smaller when that would not fit the width.
+void render_label(pc_capture *cap, int w, int h, double scale) {
+  const std::string &label = cap->label;
+  const int top = static_cast<int>(88 * scale);
+  double size = std::max(0.3, h / 6.0 / 21.0);
+  const auto stroke = [](double s) { return std::max(1, static_cast<int>(std::lround(s * 2.2))); };
+  int thick = stroke(size);
+  int base = 0;
+  cv::Size box = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, size, thick, &base);
+  const int room = std::max(1, w - 20);
+  if (box.width > room) {
+    size *= static_cast<double>(room) / box.width;
+    thick = stroke(size);
+    box = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, size, thick, &base);
+  }
+  const int outline = thick + 2 + thick / 2;
+  const cv::Point origin((w - box.width) / 2, top + box.height);
+  const cv::Rect area = cv::Rect(origin.x - outline, top - outline, box.width + 2 * outline,
+                                 box.height + base + 2 * outline) &
+                        cv::Rect(0, 0, w, h);
+  cap->label_ready = true;
+  cap->label_area = area;
+  cap->label_outline = cv::Mat::zeros(area.size(), CV_8UC1);
+  cap->label_fill = cv::Mat::zeros(area.size(), CV_8UC1);
+  cv::putText(cap->label_outline, label, origin - area.tl(), cv::FONT_HERSHEY_SIMPLEX, size,
+              cv::Scalar(255), outline, cv::LINE_AA);
+  cv::putText(cap->label_fill, label, origin - area.tl(), cv::FONT_HERSHEY_SIMPLEX, size,
+              cv::Scalar(255), thick, cv::LINE_AA);
+}
+
+// Draws the rendered label over the frame: white on a dark outline, so it
+// reads over any part of the pattern. Blending the masks costs a fraction
+// of drawing the text again for every frame.
+void draw_label(const pc_capture *cap, cv::Mat &out) {
+  const cv::Rect &area = cap->label_area;
+  for (int y = 0; y < area.height; y++) {
+    const uchar *outline = cap->label_outline.ptr<uchar>(y);
+    const uchar *fill = cap->label_fill.ptr<uchar>(y);
+    uchar *p = out.ptr<uchar>(area.y + y) + 3 * area.x;
+    for (int x = 0; x < area.width; x++, p += 3) {
+      const int a = outline[x], b = fill[x];
+      if ((a | b) == 0) continue;
+      for (int c = 0; c < 3; c++) {
+        int v = (p[c] * (255 - a) + 20 * a + 127) / 255;
+        v = (v * (255 - b) + 255 * b + 127) / 255;
+        p[c] = static_cast<uchar>(v);
+      }
+    }
+  }
+}
 
 void draw_test_frame(pc_capture *cap, cv::Mat &out) {
   const int w = cap->width, h = cap->height;
@@ -73,6 +132,10 @@ void draw_test_frame(pc_capture *cap, cv::Mat &out) {
   cv::putText(out, text, cv::Point(10, static_cast<int>(72 * scale)),
               cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255),
               thick, cv::LINE_AA);
+  if (!cap->label.empty()) {
+    if (!cap->label_ready) render_label(cap, w, h, scale);
+    draw_label(cap, out);
+  }
 }
 
 bool open_video(pc_capture *cap, int kind, const char *spec, double fps) {
@@ -222,6 +285,19 @@ int pc_capture_rewind(pc_capture *cap) {
     if (!cap->video.set(cv::CAP_PROP_POS_FRAMES, 0)) {
       cap->error = "the source cannot seek";
       return PC_ERR;
+    }
+    return PC_OK;
+  });
+}
+
+int pc_capture_set_label(pc_capture *cap, const char *label) {
+  if (cap == nullptr) return PC_ERR_ARG;
+  return pc_guard(cap, [&]() {
+    cap->label.assign(label == nullptr ? "" : label);
+    cap->label_ready = false;  // rendered again for the next frame
+    if (cap->label.size() > PC_LABEL_MAX) cap->label.resize(PC_LABEL_MAX);
+    for (char &ch : cap->label) {
+      if (ch < ' ' || ch > '~') ch = '?';
     }
     return PC_OK;
   });

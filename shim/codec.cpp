@@ -54,6 +54,23 @@ struct pc_decoder : pc_object {
   }
 };
 
+namespace {
+
+// Whether libjpeg-turbo can decode at 1/denominator of the size.
+bool supported_scale(int denominator) {
+  if (denominator != 1 && denominator != 2 && denominator != 4 && denominator != 8) {
+    return false;
+  }
+  int count = 0;
+  const tjscalingfactor *factors = tjGetScalingFactors(&count);
+  for (int i = 0; factors != nullptr && i < count; i++) {
+    if (factors[i].num == 1 && factors[i].denom == denominator) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" {
 
 pc_encoder *pc_encoder_new(void) {
@@ -125,6 +142,11 @@ void pc_decoder_free(pc_decoder *dec) { delete dec; }
 
 int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len,
               pc_frame *out) {
+  return pc_decode_scaled(dec, data, len, 1, out);
+}
+
+int pc_decode_scaled(pc_decoder *dec, const uint8_t *data, uint32_t len,
+                     int denominator, pc_frame *out) {
   if (dec == nullptr) return PC_ERR_ARG;
   if (dec->tj == nullptr && (dec->tj = tjInitDecompress()) == nullptr) {
     dec->error = "cannot create a JPEG decoder";
@@ -132,6 +154,11 @@ int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len,
   }
   if (data == nullptr || len == 0 || out == nullptr) {
     dec->error = "invalid argument";
+    return PC_ERR_ARG;
+  }
+  if (!supported_scale(denominator)) {
+    dec->error = "invalid argument: scale denominator " + std::to_string(denominator) +
+                 " is not 1, 2, 4 or 8";
     return PC_ERR_ARG;
   }
   const int code = pc_guard(dec, [&]() {
@@ -149,11 +176,14 @@ int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len,
                    " exceeds the size limit";
       return PC_ERR;
     }
-    out->mat.create(h, w, CV_8UC3);
+    // Asked for the scaled size, libjpeg-turbo scales in its inverse DCT.
+    const tjscalingfactor factor = {1, denominator};
+    const int sw = TJSCALED(w, factor), sh = TJSCALED(h, factor);
+    out->mat.create(sh, sw, CV_8UC3);
     // Warnings (corrupt or truncated data) are errors: a damaged frame is
     // never shown.
-    if (tjDecompress2(dec->tj, data, len, out->mat.data, w,
-                      static_cast<int>(out->mat.step), h, TJPF_BGR,
+    if (tjDecompress2(dec->tj, data, len, out->mat.data, sw,
+                      static_cast<int>(out->mat.step), sh, TJPF_BGR,
                       TJFLAG_STOPONWARNING | TJFLAG_FASTUPSAMPLE | TJFLAG_FASTDCT) != 0) {
       dec->error = std::string("not a decodable JPEG image: ") +
                    tjGetErrorStr2(dec->tj);

@@ -37,6 +37,9 @@ extern "C" {
 #define PC_MAX_EDGE 8192
 #define PC_MAX_PIXELS (8192L * 4320L)
 
+/* Longest test pattern label, in bytes (pc_capture_set_label). */
+#define PC_LABEL_MAX 64
+
 /* Capture source kinds (chosen by the caller from the --source spec). */
 #define PC_SOURCE_CAMERA 0   /* spec is a decimal camera index */
 #define PC_SOURCE_DEVICE 1   /* spec is a device path such as /dev/video0 */
@@ -50,10 +53,12 @@ typedef struct pc_capture pc_capture;
 typedef struct pc_encoder pc_encoder;
 typedef struct pc_decoder pc_decoder;
 typedef struct pc_window pc_window;
+typedef struct pc_canvas pc_canvas;
 
 /*
  * The shim is three libraries (shim/build.ts): libpeercam (frames, encoder,
- * decoder), libpeercam_capture (capture) and libpeercam_window (window).
+ * decoder), libpeercam_capture (capture) and libpeercam_window (window and
+ * drawing).
  * Each returns the PC_ABI_VERSION it was built with.
  */
 int pc_abi_version(void);
@@ -97,6 +102,10 @@ int pc_capture_read_jpeg(pc_capture *cap, uint8_t *out, uint32_t cap_bytes,
                          uint32_t *len);
 /* Seeks a file source back to its first frame. */
 int pc_capture_rewind(pc_capture *cap);
+/* Sets the text the test pattern draws large in every frame (a copy is
+ * kept: at most PC_LABEL_MAX bytes, anything but printable ASCII drawn as
+ * '?'; NULL or "" draws none). Other sources ignore it. */
+int pc_capture_set_label(pc_capture *cap, const char *label);
 const char *pc_capture_error(const pc_capture *cap);
 
 /* --- JPEG encoder ------------------------------------------------------ */
@@ -119,6 +128,11 @@ void pc_decoder_free(pc_decoder *dec);
 /* Decodes len bytes of JPEG into out (reusing its pixel buffer). Corrupt or
  * truncated data is an error, as is an image over PC_MAX_EDGE/PC_MAX_PIXELS. */
 int pc_decode(pc_decoder *dec, const uint8_t *data, uint32_t len, pc_frame *out);
+/* pc_decode at 1/denominator of the image's size (denominator 1, 2, 4 or
+ * 8; each side rounded up), which skips most of the work of a full decode.
+ * The size limit applies to the image's own size. */
+int pc_decode_scaled(pc_decoder *dec, const uint8_t *data, uint32_t len,
+                     int denominator, pc_frame *out);
 const char *pc_decoder_error(const pc_decoder *dec);
 
 /* --- window (main thread only) ----------------------------------------- */
@@ -136,7 +150,58 @@ int pc_window_visible(pc_window *win);
 /* Runs the GUI event loop for up to delay_ms (>= 1) and returns the key
  * pressed, or -1. */
 int pc_window_poll_key(pc_window *win, int delay_ms);
+/* Sets the title bar text. */
+int pc_window_set_title(pc_window *win, const char *title);
+/* Switches the window to fullscreen (on != 0) or back to normal. The
+ * change takes effect as the GUI event loop runs. */
+int pc_window_set_fullscreen(pc_window *win, int on);
+/* 1 while the window is fullscreen, 0 when not, or PC_ERR. */
+int pc_window_fullscreen(pc_window *win);
+/* Writes the image area's x, y, width and height (screen pixels) to
+ * xywh[0..3]. */
+int pc_window_image_rect(pc_window *win, int32_t *xywh);
 const char *pc_window_error(const pc_window *win);
+
+/* --- drawing into frames (libpeercam_window) ---------------------------- */
+/* A canvas keeps the error message and scratch memory of drawing calls;
+ * one call in flight per canvas, any thread. Colours are packed 0xRRGGBB.
+ * Rectangles are x, y, w, h in pixels, clipped to the frame: a negative w
+ * or h is an argument error, an empty or off-frame one draws nothing.
+ * Drawing into an empty frame is an argument error. */
+pc_canvas *pc_canvas_new(void);
+void pc_canvas_free(pc_canvas *canvas);
+/* Makes frame width x height (its pixel buffer reused when the size is
+ * unchanged) and fills it with rgb. */
+int pc_draw_fill(pc_canvas *canvas, pc_frame *frame, int width, int height,
+                 uint32_t rgb);
+/* Blends a rectangle towards rgb: pixel = pixel*(1-alpha) + rgb*alpha,
+ * 0 <= alpha <= 1. */
+int pc_draw_shade(pc_canvas *canvas, pc_frame *frame, int x, int y, int w,
+                  int h, uint32_t rgb, double alpha);
+/* Draws a rectangle's outline, thickness pixels wide inside the rectangle,
+ * or fills it when thickness <= 0. */
+int pc_draw_rect(pc_canvas *canvas, pc_frame *frame, int x, int y, int w,
+                 int h, uint32_t rgb, int thickness);
+/* Draws one line of text (Hershey simplex, anti-aliased, strokes thickness
+ * pixels wide) in a box line_height pixels tall whose top-left corner is at
+ * x, y: capitals and descenders take about 7/8 of it, the rest is room for
+ * brackets above capitals. Bytes other than printable ASCII are drawn as
+ * '?'. Writes the box's width and height to wh[0], wh[1]: every pixel drawn
+ * lies inside it. */
+int pc_draw_text(pc_canvas *canvas, pc_frame *frame, const char *text, int x,
+                 int y, int line_height, uint32_t rgb, int thickness,
+                 int32_t *wh);
+/* The box pc_draw_text would draw, without drawing: wh[0], wh[1]. */
+int pc_text_size(pc_canvas *canvas, const char *text, int line_height,
+                 int thickness, int32_t *wh);
+/* Scales src into the rectangle x, y, w, h of dst (area averaging when
+ * shrinking), mirrored left to right when mirror != 0, then draws a
+ * border-pixel outline of rgb inside the rectangle (border 0: none). The
+ * rectangle may reach past dst's edges. src and dst must differ. */
+int pc_draw_overlay(pc_canvas *canvas, pc_frame *dst, const pc_frame *src,
+                    int x, int y, int w, int h, int mirror, int border,
+                    uint32_t rgb);
+const char *pc_canvas_error(const pc_canvas *canvas);
 
 #ifdef __cplusplus
 }

@@ -93,6 +93,55 @@ int pc_window_poll_key(pc_window *win, int delay_ms) {
   return -1;
 }
 
+int pc_window_set_title(pc_window *win, const char *title) {
+  if (win == nullptr) return PC_ERR_ARG;
+  if (title == nullptr) {
+    win->error = "invalid argument";
+    return PC_ERR_ARG;
+  }
+  return pc_guard(win, [&]() {
+    cv::setWindowTitle(win->id, title);
+    return PC_OK;
+  });
+}
+
+int pc_window_set_fullscreen(pc_window *win, int on) {
+  if (win == nullptr) return PC_ERR_ARG;
+  return pc_guard(win, [&]() {
+    cv::setWindowProperty(win->id, cv::WND_PROP_FULLSCREEN,
+                          on ? cv::WINDOW_FULLSCREEN : cv::WINDOW_NORMAL);
+    return PC_OK;
+  });
+}
+
+int pc_window_fullscreen(pc_window *win) {
+  if (win == nullptr) return PC_ERR_ARG;
+  return pc_guard(win, [&]() {
+    const double mode = cv::getWindowProperty(win->id, cv::WND_PROP_FULLSCREEN);
+    if (mode < 0) {
+      win->error = "the window is gone";
+      return PC_ERR;
+    }
+    return mode == cv::WINDOW_FULLSCREEN ? 1 : 0;
+  });
+}
+
+int pc_window_image_rect(pc_window *win, int32_t *xywh) {
+  if (win == nullptr) return PC_ERR_ARG;
+  if (xywh == nullptr) {
+    win->error = "invalid argument";
+    return PC_ERR_ARG;
+  }
+  return pc_guard(win, [&]() {
+    const cv::Rect r = cv::getWindowImageRect(win->id);
+    xywh[0] = r.x;
+    xywh[1] = r.y;
+    xywh[2] = r.width;
+    xywh[3] = r.height;
+    return PC_OK;
+  });
+}
+
 const char *pc_window_error(const pc_window *win) { return pc_error_of(win); }
 
 }  // extern "C"

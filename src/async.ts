@@ -57,3 +57,35 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Wakes one waiting task: a task awaits {@linkcode wait}, another calls
+ * {@linkcode wake} when what it waits for may have changed (it then checks
+ * again). A wake with nobody waiting is remembered until the next wait, so
+ * none is lost between a check and the wait that follows it.
+ */
+export class Wakeup {
+  #resolve: (() => void) | undefined;
+  #pending = false;
+
+  /**
+   * Waits for the next {@linkcode wake} (at once if one came since the last wait).
+   *
+   * @returns A promise that never rejects.
+   */
+  wait(): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#resolve = resolve);
+  }
+
+  /** Wakes the waiting task, or the next one to wait. */
+  wake(): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    if (resolve) resolve();
+    else this.#pending = true;
+  }
+}

@@ -11,26 +11,30 @@
  * main thread passes the address of a buffer it owns and keeps still until
  * the call returns (see {@linkcode viewAt}).
  *
- * Layout: `ints[STATE]` is idle, requested or done; `ints[OP]` the operation;
- * `ints[ARG + i]` and `floats[i]` the arguments and results; an error's
- * text goes to `text` with its length in `ints[ERROR_LENGTH]`.
+ * Layout: `ints[STATE]` is idle, requested, done or failed; `ints[OP]` the
+ * operation; `ints[ARG + i]` and `floats[i]` the arguments and results. A
+ * call that throws leaves its {@linkcode WorkerFailure} in `text`: the
+ * error's name (`ints[NAME_LENGTH]` bytes), then its message
+ * (`ints[MESSAGE_LENGTH]` bytes); the main thread throws it again with
+ * {@linkcode fromFailure}. Only a failed call reads or writes text.
  *
  * @module
  */
 
-import { CallError, messageOf } from "./errors.ts";
+import { CallError } from "./errors.ts";
+import { fromFailure, toFailure, type WorkerFailure } from "./worker_ops.ts";
 
-const STATE = 0, OP = 1, ERROR_LENGTH = 2, ARG = 3;
-const IDLE = 0, REQUESTED = 1, DONE = 2;
-const INTS = 16, FLOATS = 8, TEXT = 1024;
+const STATE = 0, OP = 1, NAME_LENGTH = 2, MESSAGE_LENGTH = 3, ARG = 4;
+const IDLE = 0, REQUESTED = 1, DONE = 2, FAILED = 3;
+const INTS = 16, FLOATS = 8, TEXT = 1024, NAME = 64;
 
 /** The shared memory of one channel; send it to the worker once. */
 export interface ChannelMemory {
-  /** `STATE`, `OP`, `ERROR_LENGTH`, then integer arguments and results. */
+  /** `STATE`, `OP`, `NAME_LENGTH`, `MESSAGE_LENGTH`, then integer arguments and results. */
   ints: Int32Array<SharedArrayBuffer>;
   /** Floating-point arguments and results (addresses, timestamps). */
   floats: Float64Array<SharedArrayBuffer>;
-  /** An error's UTF-8 text. */
+  /** A failed call's error: its name, then its message, in UTF-8. */
   text: Uint8Array<SharedArrayBuffer>;
 }
 
@@ -45,9 +49,11 @@ export function channelMemory(): ChannelMemory {
 
 /** The main thread's end: set arguments, `call()`, read results. */
 export class AtomicChannel {
+  #worker: Worker;
   #m: ChannelMemory;
   #what: string;
   #busy = false;
+  #closing = false;
   #failure: Error | undefined;
   #resolve: (() => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
@@ -57,15 +63,16 @@ export class AtomicChannel {
    * `memory`. Takes over the worker's `onmessage` and `onerror`: a worker
    * that dies fails the call in progress and every later one.
    *
-   * @param worker The worker.
+   * @param worker The worker, ended by {@linkcode close}.
    * @param memory The memory the worker serves.
    * @param what What the worker does, for error messages ("capture").
    */
   constructor(worker: Worker, memory: ChannelMemory, what: string) {
+    this.#worker = worker;
     this.#m = memory;
     this.#what = what;
     worker.onmessage = () => {
-      if (Atomics.load(memory.ints, STATE) === DONE) this.#resolve?.();
+      if (Atomics.load(memory.ints, STATE) >= DONE) this.#resolve?.();
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -89,10 +96,12 @@ export class AtomicChannel {
    * Runs operation `op` in the worker with the arguments set.
    *
    * @param op The operation.
-   * @returns The worker's error text, or undefined when the operation succeeded.
-   * @throws {CallError} When the worker has failed, or a call is already running.
+   * @throws {Error} What the operation threw in the worker, of the same
+   * class where {@linkcode fromFailure} knows it (`CallError`, `ShimError`).
+   * @throws {CallError} When the worker has failed or is closed, or a call
+   * is already running.
    */
-  async call(op: number): Promise<string | undefined> {
+  async call(op: number): Promise<void> {
     if (this.#failure) throw this.#failure;
     if (this.#busy) throw new CallError(`The ${this.#what} worker is busy`);
     this.#busy = true;
@@ -103,13 +112,12 @@ export class AtomicChannel {
         this.#reject = reject;
       });
       ints[OP] = op;
-      ints[ERROR_LENGTH] = 0;
       Atomics.store(ints, STATE, REQUESTED);
       Atomics.notify(ints, STATE);
       await done;
-      const length = ints[ERROR_LENGTH]!;
+      const failed = Atomics.load(ints, STATE) === FAILED;
       Atomics.store(ints, STATE, IDLE);
-      return length > 0 ? new TextDecoder().decode(this.#m.text.slice(0, length)) : undefined;
+      if (failed) throw fromFailure(this.#readFailure());
     } finally {
       this.#busy = false;
       this.#resolve = this.#reject = undefined;
@@ -117,7 +125,7 @@ export class AtomicChannel {
   }
 
   /**
-   * Fails the call in progress and every later one (the worker died).
+   * Fails the call in progress and every later one (the worker died, or was closed).
    *
    * @param error Why.
    */
@@ -125,44 +133,53 @@ export class AtomicChannel {
     this.#failure ??= error;
     this.#reject?.(error);
   }
-}
 
-/** How long {@linkcode closeWorker} lets a worker finish before stopping it. */
-export const CLOSE_TIMEOUT_MS = 2000;
-
-/**
- * On the main thread: once `after` settles, calls the worker's closing
- * operation `op` and ends the worker; stops it anyway after
- * {@linkcode CLOSE_TIMEOUT_MS}.
- *
- * @param worker The worker.
- * @param channel Its channel.
- * @param op The operation that releases the worker's resources.
- * @param after The call in progress, if any.
- */
-export function closeWorker(
-  worker: Worker,
-  channel: AtomicChannel,
-  op: number,
-  after: Promise<unknown> | undefined,
-): void {
-  const stop = setTimeout(() => worker.terminate(), CLOSE_TIMEOUT_MS);
-  Deno.unrefTimer(stop);
-  (after ?? Promise.resolve()).catch(() => {})
-    .then(() => channel.call(op))
-    .catch(() => {})
-    .finally(() => {
+  /**
+   * Ends the worker: once `after` settles, runs the worker's closing
+   * operation `op`, then terminates the worker; terminates it anyway after
+   * {@linkcode CLOSE_TIMEOUT_MS}. Later calls fail. A second close does
+   * nothing.
+   *
+   * @param op The operation that releases the worker's resources.
+   * @param after The call in progress, if any.
+   */
+  close(op: number, after?: Promise<unknown>): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    const end = (): void => {
       clearTimeout(stop);
-      worker.terminate();
-    });
+      this.#worker.terminate();
+      this.fail(new CallError(`The ${this.#what} worker is closed`));
+    };
+    const stop = setTimeout(end, CLOSE_TIMEOUT_MS);
+    Deno.unrefTimer(stop);
+    (after ?? Promise.resolve()).catch(() => {})
+      .then(() => this.call(op))
+      .catch(() => {})
+      .finally(end);
+  }
+
+  #readFailure(): WorkerFailure {
+    const { ints, text } = this.#m;
+    const decoder = new TextDecoder();
+    const name = ints[NAME_LENGTH]!;
+    // slice(): TextDecoder does not read shared memory.
+    return {
+      name: decoder.decode(text.slice(0, name)),
+      message: decoder.decode(text.slice(name, name + ints[MESSAGE_LENGTH]!)),
+    };
+  }
 }
+
+/** How long {@linkcode AtomicChannel.close} lets a worker finish before stopping it. */
+export const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Runs in a worker: serves calls until `handle` returns false, blocking the
  * worker's thread between them, and posting an empty message after each
  * (the worker's messages are the channel's). `handle` reads its arguments
- * and writes its results through the same memory; a throw becomes the
- * call's error text.
+ * and writes its results through the same memory; what it throws fails the
+ * call, as a {@linkcode WorkerFailure}.
  *
  * @param memory The channel's memory.
  * @param handle Runs operation `op`; returns false to stop serving.
@@ -180,15 +197,18 @@ export function serveAtomic(
     for (let state; (state = Atomics.load(ints, STATE)) !== REQUESTED;) {
       Atomics.wait(ints, STATE, state);
     }
+    let outcome = DONE;
     try {
       serving = handle(ints[OP]!, args, floats);
     } catch (error) {
-      const message = messageOf(error);
-      const bytes = encoder.encode(message).subarray(0, TEXT);
-      text.set(bytes);
-      ints[ERROR_LENGTH] = Math.max(1, bytes.length);
+      // encodeInto() cuts a long text at a character boundary.
+      const { name, message } = toFailure(error);
+      const named = encoder.encodeInto(name, text.subarray(0, NAME)).written;
+      ints[NAME_LENGTH] = named;
+      ints[MESSAGE_LENGTH] = encoder.encodeInto(message, text.subarray(named)).written;
+      outcome = FAILED;
     }
-    Atomics.store(ints, STATE, DONE);
+    Atomics.store(ints, STATE, outcome);
     scope.postMessage(null);
   }
 }

@@ -11,6 +11,7 @@ import { hasControlCharacters } from "./text.ts";
 import { encodeName, MAX_NAME_BYTES } from "./net/protocol.ts";
 import { generateCode, normalizeCode } from "./net/secret.ts";
 import { parseSource, type Source } from "./source.ts";
+import { keyHelpLines } from "./view/keys.ts";
 
 /** A host and port. */
 export interface Address {
@@ -44,6 +45,10 @@ export interface Options {
   passthrough: boolean;
   /** Whether to open a window (false with `--no-window`). */
   window: boolean;
+  /** Whether the window starts with the self-view shown (false with `--no-self-view`). */
+  selfView: boolean;
+  /** Where the `s` key saves snapshots (`--snapshot-dir`; checked when the call starts). */
+  snapshotDir: string;
   /** Satisfied after decoding this many frames (`--frames`). */
   frames?: number;
   /** Satisfied after this many seconds (`--duration`). */
@@ -65,6 +70,7 @@ export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "new-code" }
+  | { kind: "list-sources" }
   | { kind: "demo"; options: Options }
   | { kind: "call"; options: Options };
 
@@ -75,6 +81,7 @@ export const DEFAULTS = {
   fps: 30,
   quality: 80,
   reconnectTimeout: 60,
+  snapshotDir: ".",
 } as const;
 
 /** Largest frame edge accepted by `--size`. */
@@ -103,7 +110,19 @@ Video:
       --size WxH            frame size to send (default ${DEFAULTS.size})
       --fps N               capture rate cap, 0 = as fast as the source (default ${DEFAULTS.fps})
   -q, --quality 1..100      JPEG quality (default ${DEFAULTS.quality})
+      --list-sources        list the cameras (/dev/video*) with their names, and exit
+
+Window:
       --no-window           receive and decode without opening a window
+      --no-self-view        start with the self-view hidden (default: shown); it is your own
+                            video, mirrored, in the bottom-right corner (p toggles it, x the mirror)
+      --snapshot-dir DIR    where s saves the peer's frame as a JPEG, as received
+                            (default "${DEFAULTS.snapshotDir}", the current directory)
+  The HUD, the call's status drawn over the video, is shown or hidden with i.
+
+Keys in the window:
+${keyHelpLines().map((line) => `  ${line}`).join("\n")}
+  Closing the window or Ctrl-C in the terminal also ends the call for both sides.
 
 Ending:
       --reconnect-timeout SECONDS
@@ -112,7 +131,6 @@ Ending:
       --frames N            satisfied after decoding N frames from the peer
       --duration SECONDS    satisfied after this long
                             (the call ends once every side with a limit is satisfied)
-  In the window: q, Esc or Enter ends the call for both sides; so does Ctrl-C.
 
 Output:
       --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
@@ -157,6 +175,9 @@ export function parseCommandLine(
         fps: { type: "string" },
         quality: { type: "string", short: "q" },
         "no-window": { type: "boolean" },
+        "no-self-view": { type: "boolean" },
+        "snapshot-dir": { type: "string" },
+        "list-sources": { type: "boolean" },
         frames: { type: "string" },
         duration: { type: "string" },
         stats: { type: "string" },
@@ -176,6 +197,7 @@ export function parseCommandLine(
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
   if (v["new-code"]) return { kind: "new-code" };
+  if (v["list-sources"]) return { kind: "list-sources" };
   if (v.demo && (v.listen !== undefined || v.peer !== undefined)) {
     throw new UsageError("--demo makes its own connection: drop --listen and --peer");
   }
@@ -198,6 +220,8 @@ export function parseCommandLine(
       : parseNumber("--quality", v.quality, 1, 100, true),
     passthrough: v.quality === undefined,
     window: !v["no-window"],
+    selfView: !v["no-self-view"],
+    snapshotDir: parseSnapshotDir(v["snapshot-dir"] ?? DEFAULTS.snapshotDir),
     frames: v.frames === undefined
       ? undefined
       : parseNumber("--frames", v.frames, 1, Number.MAX_SAFE_INTEGER, true),
@@ -370,6 +394,14 @@ function parseSourceFlag(value: string): Source {
   } catch (error) {
     throw new UsageError(`Invalid --source "${value}": ${messageOf(error)}`);
   }
+}
+
+function parseSnapshotDir(value: string): string {
+  if (value === "") throw new UsageError("Invalid --snapshot-dir: it is empty");
+  if (hasControlCharacters(value)) {
+    throw new UsageError("Invalid --snapshot-dir: it contains control characters");
+  }
+  return value;
 }
 
 function parseName(value: string): string {

@@ -9,6 +9,7 @@
 import { displayAvailable } from "./view/display.ts";
 import type { Options } from "./cli.ts";
 import { generateCode, normalizeCode } from "./net/secret.ts";
+import { freePort } from "./net/ports.ts";
 import { Session } from "./session.ts";
 import type { Reporter } from "./terminal.ts";
 
@@ -72,11 +73,4 @@ export async function runDemo(options: Options, reporter: Reporter): Promise<num
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }

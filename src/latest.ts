@@ -38,11 +38,6 @@ export class Latest<T> {
     this.#free = [...buffers];
   }
 
-  /** Whether {@linkcode close} was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /**
    * Takes a free buffer for the producer to fill.
    *

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Link } from "./net/connect.ts";
+import type { PeerLink } from "./net/peer_link.ts";
 import { HEADER_SIZE } from "./net/protocol.ts";
 import { TAG_SIZE } from "./net/secure.ts";
 
@@ -25,7 +25,7 @@ export class Packet {
   /** Capture time, ms since the Unix epoch (sender's clock). */
   timestamp = 0;
   /** The connection a received frame came on (to acknowledge it there). */
-  from: Link | undefined = undefined;
+  from: PeerLink | undefined = undefined;
 
   /** @param capacity Initial payload capacity in bytes. */
   constructor(capacity: number) {

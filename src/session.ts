@@ -1,81 +1,60 @@
 /**
- * {@linkcode Session}: one call. It owns the connections and every native
- * handle, runs capture, sending, receiving and display as separate tasks,
- * and closes everything on every way out (quit, peer hang-up, error, limit).
+ * {@linkcode Session}: one call, as the composition of its parts. It builds
+ * them from narrow slices of the options, owns the abort signal, routes
+ * events between them, and shuts them down in one fixed order.
  *
  * ```
- *  capture ─▶ [latest] ─▶ send ══ FRAME ══▶ peer ─ ACK ─┐
- *  (read+encode)           ▲ at most MAX_IN_FLIGHT unacked │
- *                          └──────────────────────────────┘
- *  peer ══ FRAME ══▶ receive ─▶ [latest] ─▶ display (decode+show)
+ *  Producer ─▶ [latest] ─▶ Sender ══ FRAME ══▶ peer          (src/send)
+ *     └─▶ self-view                  ▲ ACK
+ *  peer ══ FRAME ══▶ Receiver ─▶ [latest] ─▶ Fanout ─▶ sinks  (src/receive)
+ *                                     packet sinks: last JPEG (snapshots)
+ *                                     picture sinks: CallWindow (src/view)
+ *  Connector ─▶ PeerLink per connection, Heartbeat, LinkState (src/net)
  * ```
- *
- * `[latest]` is a {@linkcode Latest} slot: the freshest frame wins, older
- * ones are dropped and counted, so latency stays bounded on a slow link.
- * Reading and encoding run in the capture worker ({@linkcode Producer}),
- * decoding in the decode worker ({@linkcode Decoder}); everything else,
- * the window included, runs here on the main thread.
  *
  * @module
  */
 
-import { Frame, ShimError, Window } from "../ffi/mod.ts";
-import { displayAvailable } from "./view/display.ts";
-import type { Options } from "./cli.ts";
-import { Acceptor } from "./net/acceptor.ts";
-import { ClockEstimator } from "./net/clock.ts";
-import {
-  closeQuietly,
-  dialPeer,
-  formatAddress,
-  type Greeting,
-  type Link,
-  listen,
-} from "./net/connect.ts";
+import { Frame, ShimError } from "../ffi/mod.ts";
 import { withTimeout } from "./async.ts";
-import { Decoder } from "./receive/decoder.ts";
-import { CallError, messageOf, ProtocolError } from "./errors.ts";
-import { Latest } from "./latest.ts";
-import { Packet } from "./packet.ts";
-import { Producer } from "./send/producer.ts";
+import { byeFor, type CallEnd, DONE, endForBye } from "./call/ending.ts";
+import { CallLimits } from "./call/limits.ts";
 import {
-  ByeReason,
-  HEADER_SIZE,
-  HelloFlag,
-  MAX_BYE_PAYLOAD,
-  MAX_FRAME_PAYLOAD,
-  MessageType,
-  now,
-  PONG_SIZE,
-} from "./net/protocol.ts";
-import { formatCode } from "./net/secret.ts";
-import { TAG_SIZE } from "./net/secure.ts";
+  inCallText,
+  notBackText,
+  reconnectedText,
+  reconnectingText,
+  securityNotice,
+  sourceModeText,
+} from "./call/status.ts";
+import type { Options } from "./cli.ts";
+import { CallError, messageOf } from "./errors.ts";
+import { Latest } from "./latest.ts";
+import { Connector } from "./net/connector.ts";
+import { Heartbeat } from "./net/heartbeat.ts";
+import { LinkState } from "./net/link_state.ts";
+import type { PeerLink } from "./net/peer_link.ts";
+import { HelloFlag, MessageType } from "./net/protocol.ts";
+import { hangUp } from "./net/goodbye.ts";
+import { Packet } from "./packet.ts";
+import { Decoder } from "./receive/decoder.ts";
+import { Fanout } from "./receive/fanout.ts";
+import { LastJpeg } from "./receive/last_jpeg.ts";
+import { Receiver } from "./receive/receiver.ts";
+import { Producer } from "./send/producer.ts";
+import { Sender } from "./send/sender.ts";
 import { describeSource } from "./source.ts";
-import { CallStats, formatStatsLine, RateMeter, summarize } from "./stats.ts";
+import { CallStats, formatStatsLine, RateMeter, type StatsLine, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";
-import { withoutControlCharacters } from "./text.ts";
+import { CallWindow } from "./view/call_window.ts";
+import { displayAvailable } from "./view/display.ts";
+import type { KeyAction } from "./view/keys.ts";
+import { checkSnapshotDir, saveSnapshot } from "./view/snapshot.ts";
 
-/** Frames sent but not yet acknowledged before the sender waits. */
-export const MAX_IN_FLIGHT = 3;
-
-/** How often each side pings the other. */
-export const HEARTBEAT_MS = 1000;
-
-/** How long a link may stay silent before it counts as dead (pings come every second). */
-export const DEAD_AFTER_MS = 3000;
-
-/** How long the goodbye and the peer's close may take when a call ends. */
+/** How long the goodbye, the flush and each task may take when a call ends. */
 export const CLOSE_TIMEOUT_MS = 1500;
 
-/** How a call ended normally (errors are thrown as {@linkcode CallError}). */
-export interface CallEnd {
-  /** Why. */
-  kind: "quit" | "peer-quit" | "peer-hangup" | "done" | "no-peer";
-  /** One line for the user. */
-  message: string;
-}
-
-const KEY_QUIT = new Set([113, 81, 27, 13, 10]); // q Q Esc Enter (CR/LF)
+export type { CallEnd } from "./call/ending.ts";
 
 /** Placement details a caller may set (the demo puts two windows side by side). */
 export interface SessionSettings {
@@ -83,15 +62,11 @@ export interface SessionSettings {
   windowAt?: [number, number];
 }
 
-/** Largest initial window edge; bigger frames are shown scaled down. */
-const MAX_WINDOW_EDGE = 1280;
-
 /** One call, from waiting for the peer to hanging up. */
 export class Session {
   #o: Options;
   #out: Reporter;
   #settings: SessionSettings;
-  #stats = new CallStats();
   #abort = new AbortController();
   #started = performance.now();
   #callStarted = 0;
@@ -99,31 +74,31 @@ export class Session {
   #settle!: () => void;
   #ended = new Promise<void>((resolve) => this.#settle = resolve);
 
+  // The parts.
+  #stats = new CallStats();
+  #limits: CallLimits;
+  #linkState: LinkState;
+  #sendBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
+  #recvBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
+  #sender: Sender;
+  #receiver: Receiver;
+  #heartbeat: Heartbeat;
+  #lastJpeg = new LastJpeg();
   #producer?: Producer;
   #decoder?: Decoder;
   #decoded?: Frame;
-  #window?: Window;
-  #acceptor?: Acceptor;
-  #links: Link[] = [];
-  #heard = new Map<Link, number>(); // when each link last delivered a message
-  #clock = new ClockEstimator();
-  #reconnecting = false;
-  #linkReady: (() => void) | undefined;
-  #sendLink?: Link;
+  #window?: CallWindow;
+  #connector?: Connector;
+
+  // The current connections and what the peer said in them.
+  #links: PeerLink[] = [];
   #peerName: string | null = null;
   #peerFlags = 0;
+  #peerSaidBye = false;
 
-  #sendBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
-  #recvBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
   #tasks: Promise<void>[] = [];
   #readers: Promise<void>[] = [];
   #timers: Array<ReturnType<typeof setTimeout>> = [];
-  #lastSent = 0xffffffff;
-  #lastAcked = 0xffffffff;
-  #windowOpen: (() => void) | undefined;
-  #selfSatisfied = false;
-  #peerSatisfied = false;
-  #peerSaidBye = false;
 
   /**
    * @param options The parsed command line.
@@ -134,11 +109,44 @@ export class Session {
     this.#o = options;
     this.#out = reporter;
     this.#settings = settings;
-  }
-
-  /** The call's counters (read-only use). */
-  get stats(): CallStats {
-    return this.#stats;
+    this.#limits = new CallLimits(options);
+    this.#linkState = new LinkState(options.reconnectTimeout, this.#started);
+    this.#sender = new Sender(this.#sendBox, this.#stats);
+    this.#heartbeat = new Heartbeat({
+      links: () => this.#links,
+      onDead: (link, error) => this.#linkFailed(link, error),
+    });
+    this.#receiver = new Receiver(this.#recvBox, this.#stats, {
+      frame: (timestamp) =>
+        this.#producer?.peerCaptured(
+          this.#heartbeat.clock.toLocal(timestamp) - performance.timeOrigin,
+        ),
+      ack: (link, seq) => this.#sender.acked(link, seq),
+      pong: (t1, t2, t3, t4) => {
+        const clock = this.#heartbeat.clock;
+        clock.add(t1, t2, t3, t4);
+        this.#stats.rttMs = clock.rttMs;
+        this.#stats.clockOffsetMs = clock.offsetMs;
+      },
+      satisfied: () => {
+        this.#limits.peerSatisfied = true;
+        this.#checkLimits();
+      },
+      video: (paused) => this.#window?.setCard(paused ? "paused" : "waiting"),
+      bye: (reason, text) => this.#onBye(reason, text),
+      closed: (link) => {
+        // Closed without a goodbye: the peer crashed or was killed (with a
+        // goodbye, the call has already ended). It may come back.
+        if (this.#o.reconnectTimeout <= 0 && this.#links.includes(link)) {
+          this.#finish({
+            kind: "peer-hangup",
+            message: `The peer hung up (${link.remote} closed the connection)`,
+          });
+        }
+        this.#linkFailed(link, new Error("it closed the connection without a goodbye"));
+      },
+      failed: (link, error) => this.#linkFailed(link, error),
+    });
   }
 
   /**
@@ -149,14 +157,25 @@ export class Session {
    */
   async run(): Promise<CallEnd> {
     try {
-      await this.#checkDisplay();
-      await this.#openSource();
+      await this.#prepare();
       this.#startDurationTimer();
-      this.#openListener();
-      if (await this.#connect()) this.#startCall();
+      const notice = securityNotice({
+        code: this.#o.code,
+        newCode: this.#o.newCode,
+        listenPort: this.#o.listen?.port,
+      });
+      if (notice) this.#out.status(notice);
+      this.#connector = new Connector({
+        listen: this.#o.listen,
+        peer: this.#o.peer,
+        hello: this.#hello(),
+        status: (line) => this.#out.status(line),
+      });
+      const links = await this.#connector.connect(this.#abort.signal);
+      if (links) this.#startCall(links);
       await this.#ended;
     } catch (error) {
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
+      this.#failed(error);
     } finally {
       await this.#shutdown();
     }
@@ -180,30 +199,76 @@ export class Session {
 
   // --- setting up -----------------------------------------------------
 
-  async #checkDisplay(): Promise<void> {
-    if (this.#o.window && !await displayAvailable()) {
+  // Everything that can fail before the network is touched: the display,
+  // the snapshot directory, the source; then the window (showing the
+  // waiting card and the self-view) and the capture.
+  async #prepare(): Promise<void> {
+    const o = this.#o;
+    if (o.window && !await displayAvailable()) {
       throw new CallError(
         "No display found (DISPLAY is unset or its X server is not running): " +
           "run with --no-window to receive without showing video",
       );
     }
-  }
-
-  async #openSource(): Promise<void> {
+    if (o.window) await checkSnapshotDir(o.snapshotDir);
     this.#decoder = new Decoder();
     this.#decoded = new Frame();
-    this.#producer = await Producer.open(this.#o);
-    if (this.#producer?.mode === "passthrough") {
-      this.#out.status(
-        "The source is stored as JPEG at the frame size: sending its frames as they are " +
-          "(give --quality to re-encode)",
-      );
-    } else if (this.#producer?.mode === "transcode") {
-      this.#out.status(
-        `The source is stored as JPEG at the frame size: re-encoding it at quality ` +
-          `${this.#o.quality} without decoding to BGR`,
-      );
+    this.#producer = await Producer.open(o);
+    if (this.#producer) {
+      const line = sourceModeText(this.#producer.mode, o.quality);
+      if (line) this.#out.status(line);
     }
+    if (o.window) this.#openWindow();
+    // With a window, capture starts now for the self-view; frames go out
+    // once there is a link.
+    if (this.#window) this.#startCapture();
+  }
+
+  #openWindow(): void {
+    const o = this.#o;
+    const window = new CallWindow({
+      id: `peercam:${o.name}:${Deno.pid}`,
+      at: this.#settings.windowAt,
+      size: { width: o.width, height: o.height },
+      selfView: o.selfView,
+      onAction: (action) => this.#onKey(action),
+      onClosed: () => this.quit("You closed the window"),
+    });
+    this.#window = window;
+    this.#fanout().addPictureSink(window);
+  }
+
+  #fanoutPart?: Fanout;
+
+  #fanout(): Fanout {
+    return this.#fanoutPart ??= new Fanout({
+      decoder: this.#decoder!,
+      frame: this.#decoded!,
+      stats: this.#stats,
+      clock: this.#heartbeat.clock,
+      ack: (packet) => packet.from?.ack(packet.seq),
+      onDecodeError: (message) =>
+        this.#out.status(`Received a frame that does not decode: ${message}`),
+      onShown: () => {
+        if (this.#limits.countsFrames) this.#checkLimits();
+      },
+    });
+  }
+
+  #startCapture(): void {
+    const producer = this.#producer;
+    if (!producer || this.#tasks.length > 0) return;
+    const selfView = this.#window?.selfView;
+    const capturing = producer.run(this.#sendBox, this.#abort.signal, {
+      onEnd: () => this.#out.status("The source has ended; still receiving"),
+      onFrame: selfView
+        ? (packet) => selfView.offer(packet.payload.subarray(0, packet.length), this.#o.width)
+        : undefined,
+    });
+    this.#tasks.push(
+      this.#track(capturing),
+      this.#track(this.#sender.run((link, error) => this.#linkFailed(link, error))),
+    );
   }
 
   #startDurationTimer(): void {
@@ -221,150 +286,39 @@ export class Session {
     }, seconds * 1000));
   }
 
-  #hello(): Greeting {
+  #hello(): { flags: number; name: string; code?: string } {
     const o = this.#o;
     let flags = 0;
     if (o.listen && o.peer) flags |= HelloFlag.DUAL;
-    if (o.frames !== undefined || o.duration !== undefined) flags |= HelloFlag.LIMIT;
+    if (this.#limits.limited) flags |= HelloFlag.LIMIT;
     if (o.source.kind !== "none") flags |= HelloFlag.VIDEO;
     return { flags, name: o.name, code: o.code };
   }
 
-  #announceSecurity(): void {
-    const o = this.#o;
-    if (o.code === undefined) {
-      this.#out.status(
-        "Warning: this call is not encrypted: anyone on the network path can watch it" +
-          (o.listen ? `, and anyone who can reach port ${o.listen.port} can join it` : "") +
-          "; use --secret (make a code with --new-code)",
-      );
-    } else if (o.newCode) {
-      this.#out.status(
-        `Secret code for this call: ${formatCode(o.code)} ` +
-          `(give it to the peer: --secret ${formatCode(o.code)}, or PEERCAM_SECRET)`,
-      );
-    }
-  }
-
-  // Opens the listening port (for the whole call) and says what it waits for.
-  #openListener(): void {
-    const o = this.#o;
-    this.#announceSecurity();
-    if (o.listen) {
-      const listener = listen(o.listen);
-      const addr = listener.addr as Deno.NetAddr;
-      this.#acceptor = new Acceptor(listener, {
-        hello: this.#hello(),
-        onRejected: (remote, reason) =>
-          this.#out.status(`Turned away a connection from ${remote}: ${reason}`),
-      });
-      this.#out.status(
-        o.peer
-          ? `Listening on ${formatAddress(addr)} and calling ${formatAddress(o.peer)}`
-          : `Waiting for the peer on ${formatAddress(addr)} ` +
-            `(start the other side with --peer THIS-HOST:${addr.port})`,
-      );
-    } else if (o.peer) {
-      this.#out.status(`Calling ${formatAddress(o.peer)}`);
-    }
-  }
-
-  // Makes the call's connections: one (listen or dial) or two (both), at the
-  // start and after a connection is lost. Returns false when the call ended
-  // first.
-  async #connect(): Promise<boolean> {
-    const o = this.#o;
-    const hello = this.#hello();
-    const signal = this.#abort.signal;
-    let lastNotice = performance.now();
-    const waitingSince = performance.now();
-    const dual = Boolean(o.listen && o.peer);
-    // Each link is checked as soon as it is greeted, so a peer started the
-    // wrong way is reported at once instead of after a wait that never ends.
-    const checked = (link: Link | null): Link | null => {
-      if (link && Boolean(link.peer.flags & HelloFlag.DUAL) !== dual) {
-        closeQuietly(link.conn);
-        throw new CallError(
-          `The peer at ${link.remote} was started with ` +
-            (dual
-              ? "only one of --listen/--peer, this side with both"
-              : "both --listen and --peer, " +
-                "this side with one") +
-            ": give both sides both flags, or one side --listen and the other --peer",
-        );
-      }
-      return link;
-    };
-    const dialing = o.peer
-      ? dialPeer(o.peer, {
-        hello,
-        signal,
-        onRetry: (reason, attempt) => {
-          const t = performance.now();
-          if (attempt === 1 || t - lastNotice >= 10_000) {
-            lastNotice = t;
-            const waited = Math.round((t - waitingSince) / 1000);
-            this.#out.status(
-              `Waiting for the peer at ${formatAddress(o.peer!)} (${reason}; ` +
-                `${attempt === 1 ? "retrying until it answers" : `${waited} s so far`})`,
-            );
-          }
-        },
-      }).then(checked)
-      : Promise.resolve(null);
-    const accepting = this.#acceptor ? this.#acceptor.next().then(checked) : Promise.resolve(null);
-    // If either side fails, stop the other so nothing is left pending.
-    const stopAll = (error: unknown): never => {
-      this.#finish(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    };
-    const ended = this.#ended.then(() => null);
-    const [dialed, accepted] = await Promise.race([
-      Promise.all([dialing.catch(stopAll), accepting.catch(stopAll)]),
-      ended.then(() => [null, null] as const),
-    ]);
-    if (this.#end !== undefined || (o.peer && !dialed) || (o.listen && !accepted)) {
-      // A connection that completes after the call ended must not linger.
-      for (const pending of [dialing, accepting]) {
-        pending.then((link) => link && closeQuietly(link.conn)).catch(() => {});
-      }
-      return false;
-    }
-    const links = [dialed, accepted].filter((l): l is Link => l !== null);
-    const first = links[0]!;
-    this.#links = links;
-    this.#sendLink = first;
-    this.#peerName = first.peer.name;
-    this.#peerFlags = first.peer.flags;
-    return true;
-  }
-
   // --- the call ---------------------------------------------------------
 
-  #startCall(): void {
+  #startCall(links: PeerLink[]): void {
     const o = this.#o;
     this.#callStarted = performance.now();
-    const peer = this.#peerName!;
-    this.#out.status(
-      `In a call with ${JSON.stringify(peer)} at ${this.#sendLink!.remote}` +
-        (this.#sendLink!.secure ? ", encrypted" : ", not encrypted") +
-        (o.source.kind === "none" ? " (watching only)" : `, sending ${describeSource(o.source)}`) +
-        (o.window ? "; press q in the window or Ctrl-C to end" : "; Ctrl-C to end"),
-    );
-    if (!(this.#peerFlags & HelloFlag.VIDEO)) {
+    this.#linkState.connected(this.#callStarted);
+    const first = links[0]!;
+    this.#out.status(inCallText({
+      peerName: first.peer.name,
+      remote: first.remote,
+      secure: first.secure,
+      sending: o.source.kind === "none" ? null : describeSource(o.source),
+      window: o.window,
+    }));
+    if (!(first.peer.flags & HelloFlag.VIDEO)) {
       this.#out.status("The peer has no source (--source none): it will send no video");
     }
-    if (o.window) this.#openWindow(peer);
-    if (this.#producer) {
-      const ended = (): void => this.#out.status("The source has ended; still receiving");
-      const capturing = this.#producer.run(this.#sendBox, this.#abort.signal, ended);
-      this.#tasks.push(this.#track(capturing), this.#track(this.#sendLoop()));
-    }
-    this.#tasks.push(this.#track(this.#displayLoop()));
-    this.#attach();
-    // Heartbeats: a ping a second on every link, and a watchdog for silence.
-    this.#timers.push(setInterval(() => this.#heartbeat(), HEARTBEAT_MS));
-    if (o.stats) this.#startStats(o.stats);
+    const fanout = this.#fanout();
+    fanout.addPacketSink(this.#lastJpeg);
+    this.#startCapture();
+    this.#tasks.push(this.#track(fanout.run(this.#recvBox, this.#abort.signal)));
+    this.#attach(links);
+    this.#heartbeat.start();
+    if (o.stats || this.#window) this.#startStats();
     this.#checkLimits();
   }
 
@@ -372,347 +326,133 @@ export class Session {
     return task.catch((error) => this.#failed(error));
   }
 
-  // Starts reading the current links.
-  #attach(): void {
-    const t = performance.now();
-    for (const link of this.#links) {
-      this.#heard.set(link, t);
-      this.#readers.push(this.#track(this.#readLoop(link)));
-      // A first ping at once: the clock offset is known before the first frames.
-      link.writer.writeEmpty(MessageType.PING).catch(() => {});
+  // Puts new links to work: reading, the first ping, sending on the first.
+  #attach(links: PeerLink[]): void {
+    this.#links = links;
+    const first = links[0]!;
+    this.#peerName = first.peer.name;
+    this.#peerFlags = first.peer.flags;
+    this.#limits.peerLimited = Boolean(this.#peerFlags & HelloFlag.LIMIT);
+    for (const link of links) {
+      this.#readers.push(this.#receiver.read(link));
+      this.#heartbeat.greet(link);
+      if (this.#sender.paused) link.send(MessageType.PAUSED);
     }
-    // Wake a sender waiting for a link, or for acknowledgements on a dead one.
-    for (const wake of [this.#linkReady, this.#windowOpen]) wake?.();
-    this.#linkReady = this.#windowOpen = undefined;
-  }
-
-  #heartbeat(): void {
-    const t = performance.now();
-    for (const link of this.#links) {
-      if (t - (this.#heard.get(link) ?? t) > DEAD_AFTER_MS) {
-        this.#linkFailed(link, new Error(`nothing from the peer for ${DEAD_AFTER_MS / 1000} s`));
-        return;
-      }
-      link.writer.writeEmpty(MessageType.PING).catch(() => {});
+    this.#sender.use(first);
+    const window = this.#window;
+    if (window) {
+      window.setPeer(first.peer.name, first.secure);
+      window.setCard(this.#peerFlags & HelloFlag.VIDEO ? "waiting" : "no-video");
+      window.update({ phase: "connected" });
     }
   }
 
   // A connection broke (not a goodbye): drop the links and make new ones,
   // for up to --reconnect-timeout, while capture and display carry on.
-  async #reconnect(reason: string): Promise<void> {
-    const o = this.#o;
-    if (o.reconnectTimeout <= 0) {
+  #linkFailed(link: PeerLink, error: unknown): void {
+    // Only the current links matter: old ones fail as they are torn down.
+    if (this.#end !== undefined || !this.#links.includes(link)) return;
+    const reset = error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe;
+    const reason = `${link.remote}: ${reset ? "connection reset" : messageOf(error)}`;
+    const loss = this.#linkState.lost(reason, performance.now());
+    if (loss.action === "ignore") return;
+    if (loss.action === "give-up") {
       this.#finish(new CallError(`Lost the connection to the peer: ${reason}`));
       return;
     }
-    this.#reconnecting = true;
-    const since = performance.now();
-    for (const link of this.#links) closeQuietly(link.conn);
+    this.#reconnect(reason).catch((e) => this.#failed(e));
+  }
+
+  async #reconnect(reason: string): Promise<void> {
+    const timeoutS = this.#o.reconnectTimeout;
+    for (const link of this.#links) link.close();
     this.#links = [];
-    this.#heard.clear();
-    this.#acks.clear();
-    this.#sendLink = undefined;
-    this.#lastSent = this.#lastAcked = 0xffffffff;
-    this.#peerSatisfied = false;
-    this.#clock.reset();
-    this.#out.status(
-      `Lost the connection to the peer (${reason}); reconnecting for up to ${o.reconnectTimeout} s`,
+    this.#sender.use(undefined);
+    this.#heartbeat.reset();
+    this.#limits.resetPeer();
+    this.#window?.setCard("reconnecting");
+    this.#window?.update({ phase: "reconnecting" });
+    this.#out.status(reconnectingText(reason, timeoutS));
+    const deadline = setTimeout(
+      () => this.#finish(new CallError(notBackText(timeoutS, reason))),
+      timeoutS * 1000,
     );
-    const deadline = setTimeout(() => {
-      this.#finish(
-        new CallError(
-          `The peer did not come back within ${o.reconnectTimeout} s (--reconnect-timeout): ${reason}`,
-        ),
-      );
-    }, o.reconnectTimeout * 1000);
+    let links;
     try {
-      if (!await this.#connect()) return;
+      links = await this.#connector!.connect(this.#abort.signal);
     } finally {
       clearTimeout(deadline);
     }
-    this.#reconnecting = false;
+    if (!links || this.#end !== undefined) {
+      for (const link of links ?? []) link.close();
+      return;
+    }
+    const took = this.#linkState.connected(performance.now()) ?? 0;
     this.#stats.reconnects++;
-    this.#out.status(
-      `Reconnected to ${JSON.stringify(this.#peerName)} after ` +
-        `${((performance.now() - since) / 1000).toFixed(1)} s` +
-        (this.#sendLink!.secure ? ", encrypted with fresh keys" : ""),
-    );
-    this.#attach();
+    this.#out.status(reconnectedText(links[0]!.peer.name, took, links[0]!.secure));
+    this.#attach(links);
     this.#checkLimits();
   }
 
-  #openWindow(peer: string): void {
-    this.#window = new Window(`peercam:${this.#o.name}:${Deno.pid}`, `peercam: ${peer}`);
-    const at = this.#settings.windowAt;
-    if (at) this.#window.move(at[0], at[1]);
-    // Keep the GUI responsive (keys, close button) even when no frame arrives.
-    this.#timers.push(setInterval(() => this.#pumpWindow(), 20));
+  #onKey(action: KeyAction): void {
+    if (action === "quit") this.quit("You ended the call");
+    else if (action === "pause") this.#pause(!this.#sender.paused);
+    else if (action === "snapshot") this.#snapshot();
   }
 
-  #pumpWindow(): void {
-    const win = this.#window;
-    if (!win || win.closed || this.#end !== undefined) return;
-    const key = win.pollKey(1);
-    if (key >= 0 && KEY_QUIT.has(key & 0xff)) this.quit("You ended the call");
-    else if (!win.visible) this.quit("You closed the window");
-  }
-
-  async #sendLoop(): Promise<void> {
-    const box = this.#sendBox;
-    while (this.#end === undefined) {
-      // While reconnecting there is nowhere to send: wait for new links.
-      let link = this.#sendLink;
-      while (link === undefined && this.#end === undefined) {
-        await new Promise<void>((resolve) => this.#linkReady = resolve);
-        link = this.#sendLink;
-      }
-      // Wait for the peer to acknowledge, so frames never queue in TCP buffers.
-      while (
-        this.#inFlight() >= MAX_IN_FLIGHT && this.#end === undefined && this.#sendLink === link
-      ) {
-        await new Promise<void>((resolve) => this.#windowOpen = resolve);
-      }
-      if (link === undefined || this.#sendLink !== link) continue;
-      const packet = await box.take();
-      if (packet === undefined) return;
-      const seq = (this.#lastSent + 1) >>> 0;
-      // Counted as sent before the write completes: the peer may take the
-      // frame and acknowledge it before this task runs again, and an
-      // acknowledgement for a frame not yet counted would be ignored.
-      this.#lastSent = seq;
-      try {
-        await link.writer.writeFrame(packet.data, packet.length, seq, packet.timestamp);
-      } catch (error) {
-        this.#linkFailed(link, error);
-        continue;
-      } finally {
-        box.release(packet);
-      }
-      if (this.#sendLink !== link) continue; // it broke meanwhile: counters were reset
-      this.#stats.framesSent++;
-      this.#stats.bytesSent += HEADER_SIZE + packet.length;
+  #pause(paused: boolean): void {
+    this.#sender.pause(paused);
+    for (const link of this.#links) {
+      link.send(paused ? MessageType.PAUSED : MessageType.RESUMED);
     }
+    this.#window?.update({ paused });
+    this.#out.status(
+      paused ? "You paused your video (press v to resume)" : "You resumed your video",
+    );
   }
 
-  #inFlight(): number {
-    return (this.#lastSent - this.#lastAcked) >>> 0;
-  }
-
-  #onAck(seq: number): void {
-    // Ignore acknowledgements of frames not sent yet (a confused peer).
-    if (((this.#lastSent - seq) >>> 0) >= this.#inFlight()) return;
-    this.#lastAcked = seq;
-    const wake = this.#windowOpen;
-    this.#windowOpen = undefined;
-    wake?.();
-  }
-
-  async #readLoop(link: Link): Promise<void> {
-    const box = this.#recvBox;
-    const stats = this.#stats;
-    const bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
-    const pong = new Uint8Array(PONG_SIZE + TAG_SIZE);
-    while (true) {
-      let header;
-      try {
-        header = await link.reader.readHeader();
-      } catch (error) {
-        this.#linkFailed(link, error);
-        return;
-      }
-      if (header === null) {
-        // Closed without a goodbye: the peer crashed or was killed (with a
-        // goodbye, the call has already ended). It may come back.
-        if (this.#o.reconnectTimeout <= 0 && this.#links.includes(link)) {
-          this.#finish({
-            kind: "peer-hangup",
-            message: `The peer hung up (${link.remote} closed the connection)`,
-          });
-        }
-        this.#linkFailed(link, new Error("it closed the connection without a goodbye"));
-        return;
-      }
-      const arrival = now();
-      this.#heard.set(link, performance.now());
-      try {
-        switch (header.type) {
-          case MessageType.PING:
-            link.writer.writePong(header.timestamp, arrival).catch(() => {});
-            break;
-          case MessageType.PONG: {
-            await link.reader.readPayload(pong);
-            const view = new DataView(pong.buffer);
-            this.#clock.add(view.getFloat64(0), view.getFloat64(8), header.timestamp, arrival);
-            this.#stats.rttMs = this.#clock.rttMs;
-            this.#stats.clockOffsetMs = this.#clock.offsetMs;
-            break;
-          }
-          case MessageType.FRAME: {
-            const packet = box.acquire();
-            try {
-              packet.reserve(header.length + link.reader.overhead, MAX_FRAME_PAYLOAD + TAG_SIZE);
-              packet.seq = header.seq;
-              packet.timestamp = header.timestamp;
-              packet.length = header.length;
-              await link.reader.readPayload(packet.payload);
-            } catch (error) {
-              box.release(packet);
-              throw error;
-            }
-            stats.framesReceived++;
-            stats.bytesReceived += HEADER_SIZE + header.length;
-            this.#producer?.peerCaptured(
-              this.#clock.toLocal(header.timestamp) - performance.timeOrigin,
-            );
-            packet.from = link;
-            box.publish(packet);
-            stats.droppedReceiving = box.dropped;
-            break;
-          }
-          case MessageType.ACK:
-            this.#onAck(header.seq);
-            break;
-          case MessageType.SATISFIED:
-            this.#peerSatisfied = true;
-            this.#checkLimits();
-            break;
-          case MessageType.CONFIRM:
-            throw new ProtocolError("Unexpected key confirmation in the middle of a call");
-          case MessageType.BYE: {
-            const length = header.length;
-            if (length > 0) await link.reader.readPayload(bye);
-            this.#onBye(length > 0 ? bye[0]! : ByeReason.QUIT, bye.subarray(1, length));
-            break;
-          }
-        }
-      } catch (error) {
-        this.#linkFailed(link, error);
-        return;
-      }
+  #snapshot(): void {
+    const bytes = this.#lastJpeg.bytes;
+    if (bytes === null) {
+      this.#out.status("No frame from the peer yet: no snapshot taken");
+      return;
     }
-  }
-
-  // One acknowledgement in flight per link, always for the newest frame
-  // taken, so a peer that stops reading cannot make them pile up.
-  #acks = new Map<Link, { writing: boolean; seq: number }>();
-
-  #ack(link: Link, seq: number): void {
-    let state = this.#acks.get(link);
-    if (!state) this.#acks.set(link, state = { writing: false, seq });
-    state.seq = seq;
-    if (state.writing || this.#end !== undefined) return;
-    state.writing = true;
-    const written = seq;
-    link.writer.writeEmpty(MessageType.ACK, written).then(() => {
-      state.writing = false;
-      if (state.seq !== written) this.#ack(link, state.seq);
-    }, () => state.writing = false); // the link failed; reconnecting resets all this
+    // A copy: the next frame overwrites the kept one while the file is written.
+    saveSnapshot(this.#o.snapshotDir, this.#peerName ?? "peer", bytes.slice()).then(
+      (path) => this.#out.status(`Saved a snapshot to ${path}`),
+      (error) => this.#out.status(`Cannot save a snapshot: ${messageOf(error)}`),
+    );
   }
 
   #onBye(reason: number, text: Uint8Array): void {
     this.#peerSaidBye = true;
-    const detail = withoutControlCharacters(new TextDecoder().decode(text));
-    const peer = JSON.stringify(this.#peerName ?? "the peer");
-    if (reason === ByeReason.DONE) {
-      this.#finish({ kind: "done", message: "Call complete: every limit was reached" });
-    } else if (reason === ByeReason.ERROR) {
-      this.#finish(new CallError(`The peer ${peer} ended the call after an error: ${detail}`));
-    } else {
-      this.#finish({ kind: "peer-quit", message: `${peer} ended the call` });
-    }
-  }
-
-  async #displayLoop(): Promise<void> {
-    const box = this.#recvBox;
-    const decoder = this.#decoder!, frame = this.#decoded!;
-    const stats = this.#stats;
-    let warned = false;
-    let shownWidth = 0, shownHeight = 0;
-    while (true) {
-      const packet = await box.take();
-      if (packet === undefined) return;
-      // Acknowledge on take, not on arrival: the sender then sends about as
-      // fast as frames are shown, so neither side works on frames that would
-      // only be dropped.
-      if (packet.from) this.#ack(packet.from, packet.seq);
-      const timestamp = packet.timestamp;
-      try {
-        await decoder.decode(packet, frame);
-      } catch (error) {
-        if (!(error instanceof ShimError)) throw error;
-        stats.decodeErrors++;
-        if (!warned) this.#out.status(`Received a frame that does not decode: ${error.message}`);
-        warned = true;
-        continue;
-      } finally {
-        box.release(packet);
-      }
-      if (this.#end !== undefined) return;
-      const width = frame.width, height = frame.height;
-      const win = this.#window;
-      if (win) {
-        if (width !== shownWidth || height !== shownHeight) {
-          // Fit the window to the peer's frames whenever their size changes.
-          const scale = Math.min(1, MAX_WINDOW_EDGE / Math.max(width, height));
-          win.resize(Math.round(width * scale), Math.round(height * scale));
-          shownWidth = width;
-          shownHeight = height;
-        }
-        win.show(frame);
-        this.#pumpWindow();
-      }
-      // Until the first heartbeat answer, the peer's clock is unknown.
-      if (this.#clock.rttMs !== null) stats.recordLatency(this.#clock.toLocal(timestamp), now());
-      stats.framesDecoded++;
-      stats.frameWidth = width;
-      stats.frameHeight = height;
-      if (this.#o.frames !== undefined && !this.#selfSatisfied) this.#checkLimits();
-    }
+    this.#finish(endForBye(reason, text, this.#peerName));
   }
 
   #checkLimits(): void {
     if (this.#end !== undefined || this.#peerName === null) return;
-    const o = this.#o;
-    const selfLimited = o.frames !== undefined || o.duration !== undefined;
-    if (selfLimited && !this.#selfSatisfied) {
-      const elapsed = (performance.now() - this.#started) / 1000;
-      if (
-        (o.frames !== undefined && this.#stats.framesDecoded >= o.frames) ||
-        (o.duration !== undefined && elapsed >= o.duration)
-      ) {
-        this.#selfSatisfied = true;
-        for (const link of this.#links) {
-          link.writer.writeEmpty(MessageType.SATISFIED).catch(() => {});
-        }
-      }
+    const elapsedS = (performance.now() - this.#started) / 1000;
+    if (this.#limits.update(this.#stats.framesDecoded, elapsedS)) {
+      for (const link of this.#links) link.send(MessageType.SATISFIED);
     }
-    const peerLimited = Boolean(this.#peerFlags & HelloFlag.LIMIT);
-    if (!selfLimited && !peerLimited) return;
-    if ((!selfLimited || this.#selfSatisfied) && (!peerLimited || this.#peerSatisfied)) {
-      this.#finish({ kind: "done", message: "Call complete: every limit was reached" });
-    }
+    if (this.#limits.done) this.#finish(DONE);
   }
 
-  #startStats(mode: "text" | "json"): void {
+  // Once a second: the stats line (--stats) and the HUD.
+  #startStats(): void {
+    const mode = this.#o.stats;
     const meter = new RateMeter(this.#stats, performance.now());
     this.#timers.push(setInterval(() => {
       this.#stats.droppedSending = this.#sendBox.dropped;
-      const line = meter.sample(performance.now(), new Date());
+      const line: StatsLine = meter.sample(performance.now(), new Date());
+      this.#window?.update({ stats: line, phase: this.#linkState.phase });
       if (mode === "json") this.#out.json(line);
-      else this.#out.live(formatStatsLine(line));
+      else if (mode === "text") this.#out.live(formatStatsLine(line));
     }, 1000));
   }
 
   // --- ending -----------------------------------------------------------
-
-  #linkFailed(link: Link, error: unknown): void {
-    // Only the current links matter: old ones fail as they are torn down.
-    if (this.#end !== undefined || this.#reconnecting || !this.#links.includes(link)) return;
-    const reset = error instanceof Deno.errors.ConnectionReset ||
-      error instanceof Deno.errors.BrokenPipe;
-    const reason = reset ? "connection reset" : messageOf(error);
-    this.#reconnect(`${link.remote}: ${reason}`).catch((e) => this.#failed(e));
-  }
 
   #failed(error: unknown): void {
     this.#finish(error instanceof Error ? error : new Error(String(error)));
@@ -721,55 +461,33 @@ export class Session {
   #finish(end: CallEnd | Error): void {
     if (this.#end !== undefined) return;
     this.#end = end;
+    this.#linkState.end();
     this.#abort.abort();
+    this.#sender.stop();
     this.#sendBox.close();
     this.#recvBox.close();
-    for (const wake of [this.#windowOpen, this.#linkReady]) wake?.();
-    this.#windowOpen = this.#linkReady = undefined;
     this.#settle();
   }
 
+  // The fixed order: stop the source; goodbye and flush; close the links;
+  // close the sinks; free the native handles.
   async #shutdown(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
-    await this.#acceptor?.close();
+    this.#heartbeat.stop();
+    this.#producer?.close();
+    await this.#connector?.close();
     const end = this.#end;
-    // Say goodbye and half-close, then let the peer close first, so neither
-    // side's kernel resets a connection that still holds unread data.
-    if (!this.#peerSaidBye && this.#links.length > 0) {
-      const reason = end instanceof Error
-        ? ByeReason.ERROR
-        : end?.kind === "done"
-        ? ByeReason.DONE
-        : ByeReason.QUIT;
-      const text = end instanceof Error ? end.message : "";
-      await withTimeout(
-        Promise.all(this.#links.map((link) => link.writer.writeBye(reason, text).catch(() => {}))),
-        CLOSE_TIMEOUT_MS,
-      );
-    }
-    // A peer that stopped reading must not hold the goodbye up forever.
-    await withTimeout(
-      Promise.all(this.#links.map((link) => link.writer.flush())),
-      CLOSE_TIMEOUT_MS,
-    );
-    for (const link of this.#links) {
-      try {
-        await link.conn.closeWrite();
-      } catch {
-        // Already closed by the peer.
-      }
-    }
-    await withTimeout(Promise.all(this.#readers), CLOSE_TIMEOUT_MS);
-    for (const link of this.#links) closeQuietly(link.conn);
+    await hangUp(this.#links, {
+      bye: this.#peerSaidBye ? null : byeFor(end),
+      readers: this.#readers,
+      timeoutMs: CLOSE_TIMEOUT_MS,
+    });
     await withTimeout(Promise.all(this.#tasks), CLOSE_TIMEOUT_MS);
     this.#window?.close();
     // Native calls still in flight free their handles when they return.
-    for (
-      const native of [this.#producer, this.#decoder, this.#decoded]
-    ) {
-      native?.close();
-    }
+    this.#decoder?.close();
+    this.#decoded?.close();
     this.#stats.droppedSending = this.#sendBox.dropped;
     if (this.#o.stats === "json") {
       this.#out.json(summarize(this.#stats, {

@@ -67,7 +67,7 @@ export function openFailureMessage(source: Source, reason: string): string {
   switch (source.kind) {
     case "camera":
     case "device":
-      return `${what}: no such camera or it is busy; list cameras with \`ls /dev/video*\`, ` +
+      return `${what}: no such camera or it is busy; list cameras with --list-sources, ` +
         "choose one with --source N or --source /dev/videoN, or use --source test";
     case "file":
       if (!exists(source.spec)) return `${what}: no such file`;

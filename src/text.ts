@@ -6,10 +6,11 @@
  */
 
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
- * Whether `text` holds a C0 control character or DEL.
+ * Whether `text` holds a control character: C0, DEL or C1 (U+0080 to U+009F,
+ * which some terminals take as the start of an escape sequence).
  *
  * @param text Any text.
  * @returns True when it does.

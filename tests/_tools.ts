@@ -4,6 +4,8 @@
  * @module
  */
 
+export { freePort } from "../src/net/ports.ts";
+
 /** The repository root. */
 export const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -63,12 +65,4 @@ export function psnr(a: Uint8Array, b: Uint8Array): number {
   }
   const mse = sum / a.length;
   return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
-}
-
-/** A free TCP port on loopback (released before returning). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }

@@ -1,8 +1,10 @@
 /**
  * The shim under AddressSanitizer, LeakSanitizer and UBSan: a native program
- * (tests/native/shim_cycles.cpp) built with the shim's sources runs
- * open/read/encode/re-encode/decode/close cycles with good and hostile
- * input, with and without the AVX2 requantizer; any invalid access, leak or undefined behaviour fails the test.
+ * (tests/native/shim_cycles.cpp) built with the shim's sources (all but the
+ * window, which needs a display) runs open/read/encode/re-encode/decode/
+ * draw/close cycles with good and hostile input, with and without the AVX2
+ * requantizer; any invalid access, leak or undefined behaviour fails the
+ * test.
  */
 
 import { assert, assertEquals } from "./_assert.ts";
@@ -30,7 +32,7 @@ Deno.test("the shim has no invalid access, leak or undefined behaviour (ASan, LS
         ...variant,
         ...cflags,
         `${ROOT}tests/native/shim_cycles.cpp`,
-        ...["capture", "codec", "frame", "transcode"].map((f) => `${ROOT}shim/${f}.cpp`),
+        ...["capture", "codec", "draw", "frame", "transcode"].map((f) => `${ROOT}shim/${f}.cpp`),
         "-o",
         binary,
         "-lopencv_core",

@@ -1,6 +1,7 @@
-import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
+import { DEFAULTS, HELP, type Options, parseCommandLine } from "../src/cli.ts";
 import { UsageError } from "../src/errors.ts";
-import { assertEquals, assertThrows } from "./_assert.ts";
+import { keyHelpLines, KEYS } from "../src/view/keys.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 
 function call(...args: string[]): Options {
   const command = parseCommandLine(args, { user: "ann", hostname: "box" });
@@ -21,6 +22,8 @@ Deno.test("parseCommandLine() applies the documented defaults", () => {
   assertEquals([o.window, o.frames, o.duration, o.stats], [true, undefined, undefined, undefined]);
   assertEquals(o.name, "ann@box");
   assertEquals(o.passthrough, true);
+  assertEquals([o.selfView, o.snapshotDir], [true, "."]);
+  assertEquals(DEFAULTS.snapshotDir, ".");
 });
 
 Deno.test("parseCommandLine() reads every flag, long and short", () => {
@@ -46,6 +49,9 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
     "json",
     "--name",
     "Bob",
+    "--no-self-view",
+    "--snapshot-dir",
+    "/tmp/shots",
   );
   assertEquals(o.listen, { hostname: "127.0.0.1", port: 2000 });
   assertEquals(o.peer, { hostname: "peer.example", port: 2001 });
@@ -53,6 +59,8 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
   assertEquals([o.width, o.height, o.fps, o.quality], [1280, 720, 0, 55]);
   assertEquals([o.window, o.frames, o.duration, o.stats, o.name], [false, 150, 2.5, "json", "Bob"]);
   assertEquals(o.passthrough, false, "--quality asks for re-encoding");
+  assertEquals([o.selfView, o.snapshotDir], [false, "/tmp/shots"]);
+  assertEquals(call("-l", "1", "--snapshot-dir=rel/dir").snapshotDir, "rel/dir");
   assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, {
     hostname: "fe80::1",
     port: 80,
@@ -84,9 +92,12 @@ Deno.test("parseCommandLine() classifies --source values", () => {
   assertEquals(call("-l", "1", "-s", "none").source, { kind: "none" });
 });
 
-Deno.test("parseCommandLine() returns help, version and demo commands", () => {
+Deno.test("parseCommandLine() returns help, version, list-sources and demo commands", () => {
   assertEquals(parseCommandLine(["-h"]).kind, "help");
   assertEquals(parseCommandLine(["-V"]).kind, "version");
+  assertEquals(parseCommandLine(["--list-sources"]).kind, "list-sources");
+  assertEquals(parseCommandLine(["--list-sources", "-l", "1", "-s", "test"]).kind, "list-sources");
+  assertEquals(parseCommandLine(["--list-sources", "-h"]).kind, "help");
   const demo = parseCommandLine(["--demo", "--no-window"]);
   assertEquals(demo.kind, "demo");
   if (demo.kind === "demo") assertEquals(demo.options.source, { kind: "test", spec: "" });
@@ -125,6 +136,14 @@ Deno.test("parseCommandLine() reports each usage error in one line", () => {
     [["-l", "1", "--name", "é".repeat(33)], "at most 64 bytes"],
     [["-l", "1", "--source", " "], 'Invalid --source " ": it is empty'],
     [["-l", "1", "--no-window=yes"], "--no-window takes no value"],
+    [["-l", "1", "--no-self-view=no"], "--no-self-view takes no value"],
+    [["-l", "1", "--snapshot-dir"], "Missing value for --snapshot-dir"],
+    [["-l", "1", "--snapshot-dir", ""], "Invalid --snapshot-dir: it is empty"],
+    [
+      ["-l", "1", "--snapshot-dir", "a\nb"],
+      "Invalid --snapshot-dir: it contains control characters",
+    ],
+    [["--list-sources=yes"], "--list-sources takes no value"],
     [["--demo", "-l", "1"], "--demo makes its own connection"],
   ];
   for (const [args, includes] of cases) usage(args, includes);
@@ -152,4 +171,27 @@ Deno.test("parseCommandLine() refuses weak or malformed codes", () => {
     UsageError,
     "Invalid PEERCAM_SECRET",
   );
+});
+
+Deno.test("HELP lists the window flags with their defaults", () => {
+  const line = (flag: string): string => HELP.split("\n").find((l) => l.includes(flag)) ?? "";
+  assertMatch(line("--no-self-view"), /default: shown/);
+  assertMatch(HELP, /--no-self-view[^]*your own\s+video, mirrored, in the bottom-right corner/);
+  assertMatch(HELP, /--no-self-view[^]*\(p toggles it, x the mirror\)/);
+  assertMatch(line("--snapshot-dir DIR"), /where s saves the peer's frame as a JPEG/);
+  assertMatch(HELP, /--snapshot-dir DIR[^\n]*\n[^\n]*\(default "\.", the current directory\)/);
+  assertMatch(line("--list-sources"), /list the cameras/);
+  assertMatch(HELP, /HUD[^\n]* with i\./);
+});
+
+Deno.test("HELP's keys block is the key table", () => {
+  const lines = HELP.split("\n");
+  const start = lines.indexOf("Keys in the window:");
+  assert(start > 0, "no keys block");
+  assertEquals(
+    lines.slice(start + 1, start + 1 + KEYS.length),
+    keyHelpLines().map((l) => `  ${l}`),
+  );
+  assert(!HELP.includes("In the window: q, Esc or Enter"), "the old hard-coded line is gone");
+  for (const label of KEYS.flatMap((b) => b.keys)) assert(HELP.includes(label), label);
 });

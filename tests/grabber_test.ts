@@ -18,10 +18,10 @@ function options(source: string, extra: Partial<GrabberOptions> = {}): GrabberOp
 }
 
 // Decodes grabbed JPEG bytes and returns the image's size.
-async function size(jpeg: Uint8Array<ArrayBuffer>, length: number): Promise<[number, number]> {
+function size(jpeg: Uint8Array<ArrayBuffer>, length: number): [number, number] {
   using dec = new JpegDecoder();
   using frame = new Frame();
-  await dec.decode(jpeg, frame, length);
+  dec.decodeSync(jpeg, frame, length);
   return [frame.width, frame.height];
 }
 

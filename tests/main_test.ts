@@ -47,6 +47,10 @@ Deno.test("main: --help and --version print to stdout and exit 0", async () => {
       "--secret",
       "--new-code",
       "--reconnect-timeout",
+      "--no-self-view",
+      "--snapshot-dir",
+      "--list-sources",
+      "Keys in the window:",
     ]
   ) {
     assert(help.stdout.includes(flag), `help lacks ${flag}`);
@@ -76,6 +80,7 @@ Deno.test("main: a missing camera says how to choose a source and mentions --sou
   const cam = await runPeer(["--listen", "127.0.0.1:0", "--no-window"]);
   assertEquals(cam.code, 1, cam.stderr);
   assertOneLine(cam.stderr, "Cannot open camera 0");
+  assertMatch(cam.stderr, /list cameras with --list-sources/);
   const file = await runPeer([
     "--listen",
     "127.0.0.1:0",
@@ -85,6 +90,16 @@ Deno.test("main: a missing camera says how to choose a source and mentions --sou
   ]);
   assertEquals(file.code, 1);
   assertOneLine(file.stderr, 'Cannot open file "/no/such.mp4": no such file');
+});
+
+Deno.test("main: --list-sources on a machine without a camera exits 0 with the hint", async () => {
+  const cameras = Array.from(Deno.readDirSync("/dev")).filter((e) => /^video\d+$/.test(e.name));
+  assertEquals(cameras.map((e) => e.name), [], "this test expects a machine without a camera");
+  const r = await runPeer(["--list-sources"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stderr, "");
+  assertMatch(r.stdout, /^No cameras found \(no \/dev\/video\* devices\)\n/);
+  assertMatch(r.stdout, /--source test/);
 });
 
 Deno.test("main: a shim that cannot be loaded says how to build it", async () => {

@@ -167,13 +167,27 @@ Deno.test("MessageReader.readHello() rejects a wrong magic", async () => {
   );
 });
 
+Deno.test("MessageReader.readHello() rejects an older protocol version, naming the side to update", async () => {
+  const hello = encodeHello({ flags: 0, name: "x" });
+  new DataView(hello.buffer).setUint16(4, PROTOCOL_VERSION - 1);
+  await assertRejects(
+    () => new MessageReader(new ChunkSource([hello])).readHello(),
+    ProtocolError,
+    `an older peercam (protocol version ${
+      PROTOCOL_VERSION - 1
+    }, this one speaks ${PROTOCOL_VERSION}): update the peer's peercam`,
+  );
+});
+
 Deno.test("MessageReader.readHello() rejects another protocol version", async () => {
   const hello = encodeHello({ flags: 0, name: "x" });
   new DataView(hello.buffer).setUint16(4, PROTOCOL_VERSION + 1);
   await assertRejects(
     () => new MessageReader(new ChunkSource([hello])).readHello(),
     ProtocolError,
-    `Unsupported protocol version ${PROTOCOL_VERSION + 1}`,
+    `a newer peercam (protocol version ${
+      PROTOCOL_VERSION + 1
+    }, this one speaks ${PROTOCOL_VERSION})`,
   );
 });
 

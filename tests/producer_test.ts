@@ -1,4 +1,5 @@
-import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
+import { Frame, JpegEncoder } from "../ffi/mod.ts";
+import { HELP, type Options, parseCommandLine } from "../src/cli.ts";
 import { CallError } from "../src/errors.ts";
 import { Latest } from "../src/latest.ts";
 import { Packet } from "../src/packet.ts";
@@ -18,7 +19,7 @@ async function produce(
 ): Promise<Array<{ bytes: Uint8Array; t: number }>> {
   const box = new Latest([0, 1, 2].map(() => new Packet(1024)));
   const abort = new AbortController();
-  const running = producer.run(box, abort.signal, () => {});
+  const running = producer.run(box, abort.signal, { onEnd: () => {} });
   const got = [];
   while (got.length < count) {
     const p = (await box.take())!;
@@ -37,7 +38,39 @@ Deno.test("Producer encodes the test pattern into JPEG packets with capture time
   const frames = await produce(producer, 5);
   for (const f of frames) assertEquals([f.bytes[0], f.bytes[1]], [0xff, 0xd8]);
   assert(frames.every((f, i) => i === 0 || f.t >= frames[i - 1]!.t), "capture times increase");
-  assertEquals(DEFAULTS.quality, 80);
+});
+
+// The JPEG's quantization tables (its DQT segments): set by the quality
+// alone, whatever the picture.
+function quantization(jpeg: Uint8Array): string {
+  const tables: number[] = [];
+  for (let i = 2; i + 4 <= jpeg.length && jpeg[i] === 0xff && jpeg[i + 1] !== 0xda;) {
+    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
+    if (jpeg[i + 1] === 0xdb) tables.push(...jpeg.subarray(i + 4, i + 2 + length));
+    i += 2 + length;
+  }
+  return tables.join(",");
+}
+
+Deno.test("Producer encodes at the default quality --help names when no --quality is given", async () => {
+  // Catches a producer or grabber that ignores the option (a fixed quality),
+  // a parser that leaves it unset, and help text that names another default.
+  const named = Number(/--quality 1\.\.100 +JPEG quality \(default (\d+)\)/.exec(HELP)?.[1]);
+  assert(named >= 1 && named <= 100, "--help names a default quality");
+  const o = options("-s", "test", "--size", "160x120", "--fps", "0");
+  assertEquals(o.quality, named);
+  using producer = (await Producer.open(o))!;
+  const [sent] = await produce(producer, 1);
+  using enc = new JpegEncoder();
+  using frame = Frame.fromBGR(new Uint8Array(16 * 16 * 3).fill(128), 16, 16);
+  const out = new Uint8Array(64 * 1024);
+  const tablesAt = (quality: number): string => {
+    const result = enc.encodeSync(frame, quality, out);
+    assert(result.ok);
+    return quantization(out.subarray(0, result.length));
+  };
+  assert(tablesAt(named) !== "" && tablesAt(named) !== tablesAt(named - 5), "tables show quality");
+  assertEquals(quantization(sent!.bytes), tablesAt(named));
 });
 
 Deno.test("Producer passes an MJPEG file through, or re-encodes it when --quality is given", async () => {

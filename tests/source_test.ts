@@ -6,11 +6,15 @@ Deno.test("parseSource() normalizes camera indices", () => {
   assertThrows(() => parseSource(""), RangeError, "empty");
 });
 
-Deno.test("openFailureMessage() tells how to pick another camera and mentions --source test", () => {
-  const m = openFailureMessage(parseSource("0"), "no backend could open it");
-  assert(m.startsWith("Cannot open camera 0: "), m);
-  assert(m.includes("--source test") && m.includes("/dev/video"), m);
-  assert(!m.includes("\n"));
+Deno.test("openFailureMessage() tells how to list and pick cameras and mentions --source test", () => {
+  for (const spec of ["0", "/dev/video3"]) {
+    const m = openFailureMessage(parseSource(spec), "no backend could open it");
+    assert(m.startsWith(`Cannot open ${spec === "0" ? "camera 0" : "device /dev/video3"}: `), m);
+    assert(m.includes("--list-sources"), m);
+    assert(m.includes("--source test") && m.includes("/dev/video"), m);
+    assert(!m.includes("\n"));
+  }
+  assert(!openFailureMessage(parseSource("test"), "x").includes("--list-sources"));
 });
 
 Deno.test("openFailureMessage() distinguishes a missing file from an unreadable one", () => {

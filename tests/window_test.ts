@@ -1,11 +1,13 @@
 /**
  * Windows under Xvfb: two real peers show each other's video, the window is
- * titled with the peer's name, and q, Esc or Enter ends the call for both.
+ * titled with the peer's name, and q, Esc or Enter ends the call for both;
+ * a window goes fullscreen and back, and can be retitled.
  */
 
+import { windowTitle } from "../src/view/call_window.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { Peer } from "./_peer.ts";
-import { freePort } from "./_tools.ts";
+import { freePort, ROOT, run } from "./_tools.ts";
 import { type Screenshot, Xvfb } from "./_x11.ts";
 
 /** Share of pixels close to the test pattern's ball colour (BGR 40,200,255). */
@@ -29,8 +31,8 @@ for (const key of ["q", "Escape", "Return", "close button"]) {
     await a.waitFor("Waiting for the peer");
     const b = new Peer(["--peer", `127.0.0.1:${port}`, "--name", "Bob", ...common], y.env());
     // Alice's window shows Bob's video, titled with Bob's name.
-    const win = await x.waitForWindow("peercam: Bob");
-    await y.waitForWindow("peercam: Alice");
+    const win = await x.waitForWindow(windowTitle("Bob", false));
+    await y.waitForWindow(windowTitle("Alice", false));
     await b.waitFor("In a call");
     await new Promise((r) => setTimeout(r, 1500));
     const shot = await x.screenshot(win);
@@ -50,6 +52,100 @@ for (const key of ["q", "Escape", "Return", "close button"]) {
     assertMatch(a.stderr, key === "close button" ? /You closed the window/ : /You ended the call/);
     assertMatch(b.stderr, /"Alice" ended the call/);
     assert(a.summary().frames_decoded > 10 && b.summary().frames_decoded > 10);
-    assertEquals(await x.findWindow("peercam: Bob"), undefined, "window closed");
+    assertEquals(await x.findWindow(windowTitle("Bob", false)), undefined, "window closed");
   });
+}
+
+Deno.test("Window: fullscreen covers the screen and switches back; title retitles the window", async () => {
+  await using x = await Xvfb.start();
+  // Xvfb has no window manager to act on Qt's fullscreen request: this
+  // helper does that one job (and is killed at the end).
+  const wm = new Deno.Command("python3", {
+    args: [`${ROOT}tests/_wm_fullscreen.py`],
+    env: x.env(),
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const probe = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}tests/_window_probe.ts`],
+    env: x.env(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(probe.stderr).text();
+  try {
+    const wmOut = lines(wm.stdout);
+    assertEquals((await wmOut.next()).value, "ready");
+    const out = lines(probe.stdout);
+    const stdin = probe.stdin.getWriter();
+    const stage = async (): Promise<Stage> => {
+      const { value } = await out.next();
+      if (value === undefined) throw new Error(`the probe ended early: ${await stderr}`);
+      return JSON.parse(value);
+    };
+    const geometry = async (): Promise<string> => {
+      const id = await x.findWindow("peercam probe: retitled");
+      assert(id, "the window was retitled");
+      const info = await run("xwininfo", ["-id", id], x.env());
+      const get = (key: string) =>
+        /: *(-?\d+)/.exec(info.split("\n").find((l) => l.includes(key))!)![1];
+      return `${get("Width:")}x${get("Height:")}+${get("Absolute upper-left X:")}+${
+        get("Absolute upper-left Y:")
+      }`;
+    };
+
+    const normal = await stage();
+    assertEquals(normal, {
+      stage: "normal",
+      fullscreen: false,
+      rect: { x: 0, y: 0, width: 320, height: 240 },
+    });
+    assertEquals(await geometry(), "320x240+0+0");
+    await stdin.write(new TextEncoder().encode("\n"));
+
+    const full = await stage();
+    assertEquals([full.stage, full.fullscreen], ["fullscreen", true]);
+    assertEquals(await geometry(), "1600x900+0+0", "the window covers the 1600x900 screen");
+    // The image keeps its 4:3 shape: full height, centred across.
+    assertEquals(full.rect, { x: 200, y: 0, width: 1200, height: 900 });
+    await stdin.write(new TextEncoder().encode("\n"));
+
+    const back = await stage();
+    assertEquals(back, {
+      stage: "normal again",
+      fullscreen: false,
+      rect: { x: 0, y: 0, width: 320, height: 240 },
+    });
+    assertEquals(await geometry(), "320x240+0+0");
+    await stdin.write(new TextEncoder().encode("\n"));
+    await stdin.close();
+    assertEquals((await probe.status).code, 0, await stderr);
+  } finally {
+    for (const child of [probe, wm]) {
+      try {
+        child.kill();
+      } catch { /* exited */ }
+    }
+    await Promise.all([probe.status, wm.status, stderr]);
+  }
+});
+
+interface Stage {
+  stage: string;
+  fullscreen: boolean;
+  rect: { x: number; y: number; width: number; height: number };
+}
+
+// The lines of a child's output, as they come.
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffered = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    for (let end; (end = buffered.indexOf("\n")) >= 0;) {
+      yield buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+    }
+  }
+  if (buffered) yield buffered;
 }

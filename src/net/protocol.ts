@@ -1,5 +1,5 @@
 /**
- * Wire protocol v2: the constants and the fixed layouts of the hello and of
+ * Wire protocol v3: the constants and the fixed layouts of the hello and of
  * the message header. `docs/PROTOCOL.md` is the specification; this file
  * must agree with it.
  *
@@ -10,7 +10,7 @@ import { ProtocolError } from "../errors.ts";
 import { hasControlCharacters } from "../text.ts";
 
 /** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** `PCAM`, the first four bytes of every connection. */
 export const MAGIC = 0x5043414d;
@@ -46,6 +46,10 @@ export const MessageType = {
   PING: 6,
   /** Answer to a PING: the PING's timestamp and its arrival time (two f64). */
   PONG: 7,
+  /** The sender paused its video (the user pressed `v`); frames stop until RESUMED. No payload. (v3) */
+  PAUSED: 8,
+  /** The sender resumed its video. No payload. (v3) */
+  RESUMED: 9,
 } as const;
 
 /** Bytes of a PONG payload. */
@@ -62,8 +66,6 @@ export const ByeReason = {
   DONE: 1,
   /** The sender hit an error and is giving up. */
   ERROR: 2,
-  /** The sender is already in a call (sent to an extra connection). */
-  BUSY: 3,
 } as const;
 
 /** Hello flag bits. */
@@ -176,7 +178,9 @@ export function parseHelloPrefix(
   const version = view.getUint16(4);
   if (version !== PROTOCOL_VERSION) {
     throw new ProtocolError(
-      `Unsupported protocol version ${version}: this peercam speaks version ${PROTOCOL_VERSION}`,
+      `the peer runs ${version < PROTOCOL_VERSION ? "an older" : "a newer"} peercam ` +
+        `(protocol version ${version}, this one speaks ${PROTOCOL_VERSION}): ` +
+        `update ${version < PROTOCOL_VERSION ? "the peer's" : "this"} peercam`,
     );
   }
   const nameLength = view.getUint8(7);
@@ -253,7 +257,9 @@ export function readHeader(
     ? maxFramePayload
     : type === MessageType.BYE
     ? MAX_BYE_PAYLOAD
-    : type === MessageType.ACK || type === MessageType.SATISFIED || type === MessageType.PING
+    : type === MessageType.ACK || type === MessageType.SATISFIED ||
+        type === MessageType.PING || type === MessageType.PAUSED ||
+        type === MessageType.RESUMED
     ? 0
     : type === MessageType.PONG
     ? PONG_SIZE

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Frame, JpegDecoder, ShimError } from "../../ffi/mod.ts";
+import { Frame, JpegDecoder } from "../../ffi/mod.ts";
 import { type ChannelMemory, serveAtomic, viewAt } from "../atomic_channel.ts";
 import { DecodeOp } from "../worker_ops.ts";
 
@@ -38,14 +38,8 @@ scope.onmessage = (event) => {
       decoder?.close();
       return false;
     }
-    ints[2] = 0;
     decoder ??= new JpegDecoder();
-    try {
-      decoder.decodeSync(viewAt(floats[0]!, ints[0]!), frameAt(floats[1]!), ints[1]!);
-    } catch (error) {
-      if (error instanceof ShimError) ints[2] = 1;
-      throw error;
-    }
+    decoder.decodeSync(viewAt(floats[0]!, ints[0]!), frameAt(floats[1]!), ints[1]!);
     return true;
   });
   scope.close();

@@ -1,6 +1,6 @@
 /**
  * {@linkcode Decoder}: decodes received frames in the decode worker
- * (`src/decode_worker.ts`), a thread of its own, so the main thread stays
+ * (`src/receive/decode_worker.ts`), a thread of its own, so the main thread stays
  * free for the network and the window while a frame decodes. The packet's
  * bytes and the frame are lent to the worker by address for each call
  * ({@linkcode AtomicChannel}); nothing is copied or transferred.
@@ -8,8 +8,8 @@
  * @module
  */
 
-import { type Frame, ShimError } from "../../ffi/mod.ts";
-import { addressOf, AtomicChannel, channelMemory, closeWorker } from "../atomic_channel.ts";
+import type { Frame } from "../../ffi/mod.ts";
+import { addressOf, AtomicChannel, channelMemory } from "../atomic_channel.ts";
 import { CallError } from "../errors.ts";
 import type { Packet } from "../packet.ts";
 import { DecodeOp } from "../worker_ops.ts";
@@ -17,7 +17,7 @@ import { DecodeOp } from "../worker_ops.ts";
 /** JPEG packets to frames, one at a time, on the decode worker's thread. */
 export class Decoder implements Disposable {
   // Started on the first frame: a call that receives no video needs no worker.
-  #started: { worker: Worker; channel: AtomicChannel } | undefined;
+  #channel: AtomicChannel | undefined;
   #busy: Promise<unknown> | undefined;
   #closed = false;
 
@@ -32,42 +32,39 @@ export class Decoder implements Disposable {
    */
   decode(packet: Packet, frame: Frame): Promise<void> {
     if (this.#closed) return Promise.reject(new CallError("The decode worker is closed"));
-    const { channel } = this.#start();
-    const promise = frame.lend(async (ptr) => {
+    const channel = this.#channel ??= start();
+    const promise = frame.lend((ptr) => {
       channel.float(0, addressOf(packet.payload));
       channel.int(0, packet.payload.length);
       channel.int(1, packet.length);
       channel.float(1, Number(Deno.UnsafePointer.value(ptr)));
-      const error = await channel.call(DecodeOp.DECODE);
-      if (error === undefined) return;
-      throw channel.int(2) === 1 ? new ShimError(error) : new CallError(error);
+      return channel.call(DecodeOp.DECODE);
     });
     this.#busy = promise;
     return promise;
   }
 
-  /** Ends the worker once a decode in flight is done. */
+  /**
+   * Ends the worker once a decode in flight is done (that decode still
+   * completes); later decodes fail.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const started = this.#started;
-    if (started) closeWorker(started.worker, started.channel, DecodeOp.CLOSE, this.#busy);
+    this.#channel?.close(DecodeOp.CLOSE, this.#busy);
   }
 
   /** Calls `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
+}
 
-  #start(): { worker: Worker; channel: AtomicChannel } {
-    if (this.#started) return this.#started;
-    const worker = new Worker(new URL("./decode_worker.ts", import.meta.url), {
-      type: "module",
-    });
-    const memory = channelMemory();
-    const channel = new AtomicChannel(worker, memory, "decode");
-    worker.postMessage(memory);
-    this.#started = { worker, channel };
-    return this.#started;
-  }
+// Starts the decode worker; the channel ends it.
+function start(): AtomicChannel {
+  const worker = new Worker(new URL("./decode_worker.ts", import.meta.url), { type: "module" });
+  const memory = channelMemory();
+  const channel = new AtomicChannel(worker, memory, "decode");
+  worker.postMessage(memory);
+  return channel;
 }

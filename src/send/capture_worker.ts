@@ -3,7 +3,7 @@
  * {@linkcode Grabber} and makes its native calls synchronously.
  *
  * It starts with one message, `{ memory, options }`: it opens the source and
- * answers `{ op: "opened", mode }` or `{ op: "failed", message }`. From then
+ * answers `{ op: "opened", mode }` or `{ op: "failed", failure }`. From then
  * on it serves {@linkcode AtomicChannel} calls (see {@linkcode CaptureOp}):
  * grabbing a frame straight into a packet buffer the main thread lends by
  * address, rewinding, and closing, after which it ends.
@@ -13,7 +13,13 @@
 
 import { serveAtomic, viewAt } from "../atomic_channel.ts";
 import { Grabber } from "./grabber.ts";
-import { CaptureOp, type CaptureStart, type CaptureStarted } from "../worker_ops.ts";
+import {
+  CaptureOp,
+  type CaptureStart,
+  type CaptureStarted,
+  GrabCode,
+  toFailure,
+} from "../worker_ops.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<CaptureStart>) => void) | null;
@@ -28,22 +34,23 @@ scope.onmessage = async (event) => {
   try {
     grabber = await Grabber.open(options);
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    scope.postMessage({ op: "failed", message: e.message, name: e.name });
+    scope.postMessage({ op: "failed", failure: toFailure(error) });
     return scope.close();
   }
   scope.postMessage({ op: "opened", mode: grabber.mode });
-  const kinds = { frame: 0, end: 1, space: 2 } as const;
   serveAtomic(memory, (op, ints, floats) => {
     switch (op) {
       case CaptureOp.GRAB: {
         const result = grabber.grab(viewAt(floats[0]!, ints[0]!));
-        ints[1] = kinds[result.kind];
         if (result.kind === "frame") {
+          ints[1] = GrabCode.FRAME;
           ints[2] = result.length;
           floats[1] = result.timestamp;
         } else if (result.kind === "space") {
+          ints[1] = GrabCode.SPACE;
           ints[2] = result.needed;
+        } else {
+          ints[1] = GrabCode.END;
         }
         return true;
       }

@@ -34,6 +34,8 @@ export interface GrabberOptions {
   quality: number;
   /** Send a JPEG source's frames as stored (no `--quality` given). */
   passthrough: boolean;
+  /** Text the test pattern draws large in each frame, such as `--name`. */
+  label?: string;
 }
 
 /** Captures and encodes one frame at a time, synchronously. */
@@ -71,6 +73,7 @@ export class Grabber implements Disposable {
         width: options.width,
         height: options.height,
         fps: options.fps,
+        label: options.label,
       });
     } catch (error) {
       if (!(error instanceof ShimError)) throw error;

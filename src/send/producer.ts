@@ -13,7 +13,7 @@
  * @module
  */
 
-import { addressOf, AtomicChannel, channelMemory, closeWorker } from "../atomic_channel.ts";
+import { addressOf, AtomicChannel, channelMemory } from "../atomic_channel.ts";
 import type { Options } from "../cli.ts";
 import { delay } from "../async.ts";
 import { CallError } from "../errors.ts";
@@ -22,7 +22,13 @@ import type { Latest } from "../latest.ts";
 import type { Packet } from "../packet.ts";
 import { MAX_FRAME_PAYLOAD } from "../net/protocol.ts";
 import { describeSource, type Source } from "../source.ts";
-import { CaptureOp, type CaptureStart, type CaptureStarted } from "../worker_ops.ts";
+import {
+  CaptureOp,
+  type CaptureStart,
+  type CaptureStarted,
+  fromFailure,
+  GrabCode,
+} from "../worker_ops.ts";
 
 export type { SourceMode } from "./grabber.ts";
 
@@ -50,11 +56,18 @@ export function phaseCorrection(next: number, peerCapture: number, interval: num
   return error * PHASE_GAIN;
 }
 
+/** What {@linkcode Producer.run} tells its caller. */
+export interface ProducerHooks {
+  /** A live source ended (the call goes on, receiving only). */
+  onEnd(): void;
+  /** A frame is about to be published (read it now; it is not kept). */
+  onFrame?(packet: Packet): void;
+}
+
 /** Captures and encodes frames, in a worker thread, until stopped. */
 export class Producer implements Disposable {
   #o: Options;
   #source: Exclude<Source, { kind: "none" }>;
-  #worker: Worker;
   #channel: AtomicChannel;
   #busy: Promise<unknown> | undefined;
   #closed = false;
@@ -63,10 +76,9 @@ export class Producer implements Disposable {
   /** How this source's frames become JPEG. */
   readonly mode: SourceMode;
 
-  private constructor(options: Options, worker: Worker, channel: AtomicChannel, mode: SourceMode) {
+  private constructor(options: Options, channel: AtomicChannel, mode: SourceMode) {
     this.#o = options;
     this.#source = options.source as Exclude<Source, { kind: "none" }>;
-    this.#worker = worker;
     this.#channel = channel;
     this.mode = mode;
   }
@@ -89,7 +101,8 @@ export class Producer implements Disposable {
       worker.onmessage = (event: MessageEvent<CaptureStarted>) => resolve(event.data);
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
-        resolve({ op: "failed", message: `The capture worker failed: ${event.message}`, name: "" });
+        const message = `The capture worker failed: ${event.message}`;
+        resolve({ op: "failed", failure: { name: "CallError", message } });
       };
       const start: CaptureStart = {
         memory,
@@ -100,22 +113,16 @@ export class Producer implements Disposable {
           fps: options.fps,
           quality: options.quality,
           passthrough: options.passthrough,
+          label: options.name,
         },
       };
       worker.postMessage(start);
     });
     if (started.op === "failed") {
       worker.terminate();
-      throw started.name === "CallError" || started.name === ""
-        ? new CallError(started.message)
-        : new Error(started.message);
+      throw fromFailure(started.failure);
     }
-    return new Producer(
-      options,
-      worker,
-      new AtomicChannel(worker, memory, "capture"),
-      started.mode,
-    );
+    return new Producer(options, new AtomicChannel(worker, memory, "capture"), started.mode);
   }
 
   /**
@@ -125,10 +132,11 @@ export class Producer implements Disposable {
    *
    * @param box The sender's slot; replaced frames are counted there.
    * @param signal Stops the loop.
-   * @param onEnd Called when a live source ends (the call goes on).
+   * @param hooks `onEnd`: a live source ended (the call goes on); `onFrame`:
+   * each frame as it is published (the self-view copies what it needs).
    * @throws {CallError} When the source fails or a frame cannot be encoded.
    */
-  async run(box: Latest<Packet>, signal: AbortSignal, onEnd: () => void): Promise<void> {
+  async run(box: Latest<Packet>, signal: AbortSignal, hooks: ProducerHooks): Promise<void> {
     const o = this.#o;
     const interval = o.fps > 0 ? 1000 / o.fps : 0;
     let next = performance.now();
@@ -162,14 +170,15 @@ export class Producer implements Disposable {
       if (got === "end") {
         box.release(packet);
         if (this.#source.kind === "file" && emptyRuns++ === 0) {
-          await this.#exclusive(() => this.#call(CaptureOp.REWIND)); // loop a video file
+          await this.#exclusive(() => this.#channel.call(CaptureOp.REWIND)); // loop a video file
           continue;
         }
         if (emptyRuns > 1) throw new CallError(`${describeSource(this.#source)} has no frames`);
-        onEnd();
+        hooks.onEnd();
         return;
       }
       emptyRuns = 0;
+      hooks.onFrame?.(packet);
       box.publish(packet);
     }
   }
@@ -204,7 +213,7 @@ export class Producer implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    closeWorker(this.#worker, this.#channel, CaptureOp.CLOSE, this.#busy);
+    this.#channel.close(CaptureOp.CLOSE, this.#busy);
   }
 
   /** Calls `close()`. */
@@ -227,10 +236,10 @@ export class Producer implements Disposable {
     while (true) {
       channel.float(0, addressOf(packet.payload));
       channel.int(0, packet.payload.length);
-      await this.#call(CaptureOp.GRAB);
-      const kind = channel.int(1);
-      if (kind === 1) return "end";
-      if (kind === 2) {
+      await channel.call(CaptureOp.GRAB);
+      const code = channel.int(1);
+      if (code === GrabCode.END) return "end";
+      if (code === GrabCode.SPACE) {
         packet.reserve(channel.int(2), MAX_FRAME_PAYLOAD);
         continue;
       }
@@ -238,10 +247,5 @@ export class Producer implements Disposable {
       packet.timestamp = channel.float(1);
       return "frame";
     }
-  }
-
-  async #call(op: number): Promise<void> {
-    const error = await this.#channel.call(op);
-    if (error !== undefined) throw new CallError(error);
   }
 }

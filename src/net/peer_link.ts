@@ -1,0 +1,87 @@
+/**
+ * {@linkcode PeerLink}: one greeted connection to the peer and everything
+ * that belongs to that connection alone: when it was last heard, the window
+ * of frames sent on it, the acknowledgement it is writing. Reconnection
+ * throws the object away and makes a new one, so no per-connection state
+ * survives into the next connection by mistake.
+ *
+ * @module
+ */
+
+import { AckWindow } from "../send/ack_window.ts";
+import { closeQuietly, type Link } from "./connect.ts";
+import type { Hello } from "./protocol.ts";
+import { MessageType, type MessageTypeCode } from "./protocol.ts";
+import type { MessageReader } from "./message_reader.ts";
+import type { MessageWriter } from "./message_writer.ts";
+
+/** One connection of the call. */
+export class PeerLink {
+  /** The socket. */
+  readonly conn: Deno.TcpConn;
+  /** Reads the peer's messages. */
+  readonly reader: MessageReader;
+  /** Writes ours. */
+  readonly writer: MessageWriter;
+  /** The peer's hello. */
+  readonly peer: Hello;
+  /** The peer's address, for messages. */
+  readonly remote: string;
+  /** Whether the connection is encrypted and authenticated with the code. */
+  readonly secure: boolean;
+  /** Frames sent on this connection that the peer has not acknowledged. */
+  readonly window: AckWindow;
+  /** When a message last arrived (`performance.now()`). */
+  lastHeard: number;
+  #ackWriting = false;
+  #ackSeq = 0;
+
+  /**
+   * @param link The handshake's result.
+   * @param now The time the link counts as last heard.
+   */
+  constructor(link: Link, now: number = performance.now()) {
+    this.conn = link.conn;
+    this.reader = link.reader;
+    this.writer = link.writer;
+    this.peer = link.peer;
+    this.remote = link.remote;
+    this.secure = link.secure;
+    this.window = new AckWindow();
+    this.lastHeard = now;
+  }
+
+  /**
+   * Sends a message without payload, ignoring a failure (the reading side
+   * notices a broken connection).
+   *
+   * @param type The message type.
+   * @param seq Its sequence number.
+   */
+  send(type: MessageTypeCode, seq = 0): void {
+    this.writer.writeEmpty(type, seq).catch(() => {});
+  }
+
+  /**
+   * Acknowledges frame `seq`. One acknowledgement is written at a time,
+   * always for the newest frame taken, so a peer that stops reading cannot
+   * make them pile up.
+   *
+   * @param seq The frame's sequence number.
+   */
+  ack(seq: number): void {
+    this.#ackSeq = seq;
+    if (this.#ackWriting) return;
+    this.#ackWriting = true;
+    const written = seq;
+    this.writer.writeEmpty(MessageType.ACK, written).then(() => {
+      this.#ackWriting = false;
+      if (this.#ackSeq !== written) this.ack(this.#ackSeq);
+    }, () => this.#ackWriting = false); // the link failed: it is thrown away
+  }
+
+  /** Closes the socket (idempotent). */
+  close(): void {
+    closeQuietly(this.conn);
+  }
+}
