@@ -49,6 +49,8 @@ export interface Options {
   selfView: boolean;
   /** Where the `s` key saves snapshots (`--snapshot-dir`; checked when the call starts). */
   snapshotDir: string;
+  /** When the HUD shows (`--hud`): by itself at the start and when the link is poor, always, or never (`i` toggles it). */
+  hud: "auto" | "on" | "off";
   /** Satisfied after decoding this many frames (`--frames`). */
   frames?: number;
   /** Satisfied after this many seconds (`--duration`). */
@@ -82,6 +84,7 @@ export const DEFAULTS = {
   quality: 80,
   reconnectTimeout: 60,
   snapshotDir: ".",
+  hud: "auto",
 } as const;
 
 /** Largest frame edge accepted by `--size`. */
@@ -118,7 +121,9 @@ Window:
                             video, mirrored, in the bottom-right corner (p toggles it, x the mirror)
       --snapshot-dir DIR    where s saves the peer's frame as a JPEG, as received
                             (default "${DEFAULTS.snapshotDir}", the current directory)
-  The HUD, the call's status drawn over the video, is shown or hidden with i.
+      --hud auto|on|off     the HUD, the call's status drawn over the video: "auto" shows it
+                            for the first 5 s and while the link is poor or reconnecting
+                            (default ${DEFAULTS.hud}); i shows or hides it at any time
 
 Keys in the window:
 ${keyHelpLines().map((line) => `  ${line}`).join("\n")}
@@ -177,6 +182,7 @@ export function parseCommandLine(
         "no-window": { type: "boolean" },
         "no-self-view": { type: "boolean" },
         "snapshot-dir": { type: "string" },
+        hud: { type: "string" },
         "list-sources": { type: "boolean" },
         frames: { type: "string" },
         duration: { type: "string" },
@@ -222,6 +228,7 @@ export function parseCommandLine(
     window: !v["no-window"],
     selfView: !v["no-self-view"],
     snapshotDir: parseSnapshotDir(v["snapshot-dir"] ?? DEFAULTS.snapshotDir),
+    hud: parseHud(v.hud ?? DEFAULTS.hud),
     frames: v.frames === undefined
       ? undefined
       : parseNumber("--frames", v.frames, 1, Number.MAX_SAFE_INTEGER, true),
@@ -381,6 +388,11 @@ function parseNumber(
     throw new UsageError(`Invalid ${flag} "${value}": expected ${kind} from ${min} to ${max}`);
   }
   return n;
+}
+
+function parseHud(value: string): "auto" | "on" | "off" {
+  if (value === "auto" || value === "on" || value === "off") return value;
+  throw new UsageError(`Invalid --hud "${value}": expected auto, on or off`);
 }
 
 function parseStats(value: string): "text" | "json" {

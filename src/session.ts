@@ -231,6 +231,7 @@ export class Session {
       at: this.#settings.windowAt,
       size: { width: o.width, height: o.height },
       selfView: o.selfView,
+      hud: o.hud,
       onAction: (action) => this.#onKey(action),
       onClosed: () => this.quit("You closed the window"),
     });

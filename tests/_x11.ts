@@ -59,6 +59,44 @@ export class Xvfb implements AsyncDisposable {
     return { DISPLAY: this.display };
   }
 
+  /**
+   * Starts a real window manager (openbox) on this display and waits until
+   * it has taken over; Xvfb alone has none to act on fullscreen requests.
+   *
+   * @returns The window manager; dispose of it to stop it.
+   */
+  async windowManager(): Promise<AsyncDisposable> {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("openbox", {
+        args: ["--sm-disable"],
+        env: this.env(),
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(
+          "openbox is not installed: run the README's test command, which installs it",
+        );
+      }
+      throw error;
+    }
+    const stop = async (): Promise<void> => {
+      try {
+        child.kill();
+      } catch { /* gone */ }
+      await child.status;
+    };
+    for (let i = 0; i < 100; i++) {
+      const root = await run("xprop", ["-root", "_NET_SUPPORTING_WM_CHECK"], this.env());
+      if (/window id # 0x/.test(root)) return { [Symbol.asyncDispose]: stop };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await stop();
+    throw new Error(`openbox did not take over display ${this.display}`);
+  }
+
   /** Finds a top-level window by exact title; returns its id or undefined. */
   async findWindow(title: string): Promise<string | undefined> {
     const tree = await run("xwininfo", ["-root", "-tree"], this.env());

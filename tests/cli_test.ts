@@ -52,6 +52,8 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
     "--no-self-view",
     "--snapshot-dir",
     "/tmp/shots",
+    "--hud",
+    "off",
   );
   assertEquals(o.listen, { hostname: "127.0.0.1", port: 2000 });
   assertEquals(o.peer, { hostname: "peer.example", port: 2001 });
@@ -59,7 +61,9 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
   assertEquals([o.width, o.height, o.fps, o.quality], [1280, 720, 0, 55]);
   assertEquals([o.window, o.frames, o.duration, o.stats, o.name], [false, 150, 2.5, "json", "Bob"]);
   assertEquals(o.passthrough, false, "--quality asks for re-encoding");
-  assertEquals([o.selfView, o.snapshotDir], [false, "/tmp/shots"]);
+  assertEquals([o.selfView, o.snapshotDir, o.hud], [false, "/tmp/shots", "off"]);
+  assertEquals(call("-l", "1").hud, "auto", "the HUD shows by itself by default");
+  assertEquals(call("-l", "1", "--hud=on").hud, "on");
   assertEquals(call("-l", "1", "--snapshot-dir=rel/dir").snapshotDir, "rel/dir");
   assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, {
     hostname: "fe80::1",
@@ -144,6 +148,7 @@ Deno.test("parseCommandLine() reports each usage error in one line", () => {
       "Invalid --snapshot-dir: it contains control characters",
     ],
     [["--list-sources=yes"], "--list-sources takes no value"],
+    [["-l", "1", "--hud", "always"], 'Invalid --hud "always": expected auto, on or off'],
     [["--demo", "-l", "1"], "--demo makes its own connection"],
   ];
   for (const [args, includes] of cases) usage(args, includes);
@@ -181,7 +186,8 @@ Deno.test("HELP lists the window flags with their defaults", () => {
   assertMatch(line("--snapshot-dir DIR"), /where s saves the peer's frame as a JPEG/);
   assertMatch(HELP, /--snapshot-dir DIR[^\n]*\n[^\n]*\(default "\.", the current directory\)/);
   assertMatch(line("--list-sources"), /list the cameras/);
-  assertMatch(HELP, /HUD[^\n]* with i\./);
+  assertMatch(line("--hud auto|on|off"), /the HUD/);
+  assertMatch(HELP, /--hud auto\|on\|off[^]*\(default auto\); i shows or hides it/);
 });
 
 Deno.test("HELP's keys block is the key table", () => {

@@ -14,8 +14,8 @@ import { assertEquals, assertThrows } from "./_assert.ts";
 
 Deno.test("encodeHello() starts with PCAM and the version, as docs/PROTOCOL.md says", () => {
   const bytes = encodeHello({ flags: 5, name: "ab" });
-  assertEquals([...bytes], [0x50, 0x43, 0x41, 0x4d, 0, 2, 5, 2, 0x61, 0x62]);
-  assertEquals(parseHelloPrefix(bytes), { version: 2, flags: 5, nameLength: 2 });
+  assertEquals([...bytes], [0x50, 0x43, 0x41, 0x4d, 0, 3, 5, 2, 0x61, 0x62]);
+  assertEquals(parseHelloPrefix(bytes), { version: 3, flags: 5, nameLength: 2 });
 });
 
 Deno.test("encodeName() truncates to 64 bytes without splitting a character", () => {

@@ -46,6 +46,8 @@ export interface CallWindowOptions {
   size: { width: number; height: number };
   /** Whether the self-view starts shown. */
   selfView: boolean;
+  /** When the HUD shows until `i` is pressed. */
+  hud: "auto" | "on" | "off";
   /** Keys the window does not handle itself: quit, pause, snapshot. */
   onAction: (action: KeyAction) => void;
   /** The user closed the window. */
@@ -94,6 +96,7 @@ export class CallWindow implements PictureSink, Disposable {
   constructor(options: CallWindowOptions) {
     this.#o = options;
     this.selfView = new SelfView(options.selfView);
+    this.#hudChoice = options.hud === "auto" ? null : options.hud === "on";
     this.#win = new Window(options.id, windowTitle(null, false));
     this.#shown = fit(options.size.width, options.size.height);
     this.#win.resize(this.#shown.width, this.#shown.height);

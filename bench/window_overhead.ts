@@ -1,0 +1,171 @@
+/**
+ * What the call window's extras cost: a paced 30 fps call both ways with a
+ * real window on each side (under Xvfb), once with the self-view and the HUD
+ * on (`--hud on`) and once with both off (`--no-self-view --hud off`),
+ * alternating, `--runs` pairs. Reports each mode's median worse-direction
+ * p95 latency and CPU per frame (both processes, start-up included) and the
+ * differences, against the targets (at most +1 ms and +5 %). Writes
+ * `bench/out/window_overhead.json`.
+ *
+ *     deno run -A bench/window_overhead.ts [--size 640x480] [--seconds 10] [--runs 3]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { freePort } from "../src/net/ports.ts";
+import { Xvfb } from "../tests/_x11.ts";
+import { OUT } from "./_native.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const FOOTAGE = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    size: { type: "string", default: "640x480" },
+    seconds: { type: "string", default: "10" },
+    runs: { type: "string", default: "3" },
+  },
+});
+const [w, h] = values.size.split("x").map(Number) as [number, number];
+const frames = Math.round(Number(values.seconds) * 30);
+const runs = Number(values.runs);
+
+interface Summary {
+  type: string;
+  frames_decoded: number;
+  latency_ms_p95: number | null;
+  cpu_s: number | null;
+}
+
+async function footage(): Promise<string> {
+  const path = `${OUT}/footage-${w}x${h}-window.avi`;
+  try {
+    Deno.statSync(path);
+    return path;
+  } catch { /* make it */ }
+  Deno.mkdirSync(OUT, { recursive: true });
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      "-v",
+      "error",
+      "-y",
+      "-stream_loop",
+      "-1",
+      "-i",
+      FOOTAGE,
+      "-vf",
+      `scale=${w}:${h}`,
+      "-frames:v",
+      "600",
+      "-c:v",
+      "mjpeg",
+      "-q:v",
+      "3",
+      path,
+    ],
+  }).output();
+  if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
+  return path;
+}
+
+function peercam(display: Xvfb, args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, "--stats", "json", ...args],
+    env: display.env(),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function summaryOf(child: Deno.ChildProcess): Promise<Summary> {
+  const out = await child.output();
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
+  const summary = JSON.parse(lines.at(-1) ?? "{}") as Summary;
+  if (!out.success || summary.type !== "summary") {
+    throw new Error(`peercam failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  return summary;
+}
+
+/** One paced call with windows; the worse direction's p95 and CPU per frame. */
+async function call(
+  x: Xvfb,
+  y: Xvfb,
+  clip: string,
+  extras: string[],
+): Promise<{ p95: number; cpuMs: number }> {
+  const port = freePort();
+  const common = [
+    "--source",
+    clip,
+    "--size",
+    `${w}x${h}`,
+    "--fps",
+    "30",
+    "--quality",
+    "80",
+    "--frames",
+    String(frames),
+    ...extras,
+  ];
+  const a = peercam(x, ["--listen", `127.0.0.1:${port}`, "--name", "A", ...common]);
+  await new Promise((r) => setTimeout(r, 500));
+  const b = peercam(y, ["--peer", `127.0.0.1:${port}`, "--name", "B", ...common]);
+  const [sa, sb] = await Promise.all([summaryOf(a), summaryOf(b)]);
+  return {
+    p95: Math.max(sa.latency_ms_p95 ?? Infinity, sb.latency_ms_p95 ?? Infinity),
+    cpuMs: ((sa.cpu_s! + sb.cpu_s!) * 1000) / (sa.frames_decoded + sb.frames_decoded),
+  };
+}
+
+const median = (v: number[]): number => v.toSorted((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const fmt = (v: number, d = 2): string => v.toFixed(d);
+
+const clip = await footage();
+await using x = await Xvfb.start();
+await using y = await Xvfb.start();
+const modes = {
+  off: ["--no-self-view", "--hud", "off"],
+  on: ["--hud", "on"],
+};
+const results: Record<keyof typeof modes, Array<{ p95: number; cpuMs: number }>> = {
+  off: [],
+  on: [],
+};
+for (let i = 0; i < runs; i++) {
+  for (const mode of ["off", "on"] as const) {
+    const r = await call(x, y, clip, modes[mode]);
+    results[mode].push(r);
+    console.log(`run ${i + 1} ${mode}: worse p95 ${fmt(r.p95)} ms, CPU ${fmt(r.cpuMs)} ms/frame`);
+  }
+}
+const p95 = {
+  off: median(results.off.map((r) => r.p95)),
+  on: median(results.on.map((r) => r.p95)),
+};
+const cpu = {
+  off: median(results.off.map((r) => r.cpuMs)),
+  on: median(results.on.map((r) => r.cpuMs)),
+};
+const dP95 = p95.on - p95.off;
+const cpuRatio = cpu.on / cpu.off;
+console.log(
+  `\nwindow extras at ${w}x${h}, 30 fps both ways, ${values.seconds} s, median of ${runs} runs:` +
+    `\n  worse-direction p95: off ${fmt(p95.off)} ms, self-view+HUD on ${fmt(p95.on)} ms ` +
+    `(${dP95 >= 0 ? "+" : ""}${fmt(dP95)} ms; target at most +1 ms: ${
+      dP95 <= 1 ? "met" : "NOT met"
+    })` +
+    `\n  CPU per frame (both processes): off ${fmt(cpu.off)} ms, on ${fmt(cpu.on)} ms ` +
+    `(${fmt(cpuRatio, 3)}x; target at most 1.05x: ${cpuRatio <= 1.05 ? "met" : "NOT met"})`,
+);
+Deno.mkdirSync(OUT, { recursive: true });
+Deno.writeTextFileSync(
+  `${OUT}/window_overhead.json`,
+  JSON.stringify(
+    { size: values.size, seconds: Number(values.seconds), results, p95, cpu },
+    null,
+    2,
+  ),
+);
