@@ -8,6 +8,7 @@
  * `bench/out/window_overhead.json`.
  *
  *     deno run -A bench/window_overhead.ts [--size 640x480] [--seconds 10] [--runs 3]
+ *                                          [--off "--no-self-view --hud off"] [--on "--hud on"]
  *
  * @module
  */
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     size: { type: "string", default: "640x480" },
     seconds: { type: "string", default: "10" },
     runs: { type: "string", default: "3" },
+    /** The flags of the two modes compared (to measure one extra alone). */
+    off: { type: "string", default: "--no-self-view --hud off" },
+    on: { type: "string", default: "--hud on" },
   },
 });
 const [w, h] = values.size.split("x").map(Number) as [number, number];
@@ -127,8 +131,8 @@ const clip = await footage();
 await using x = await Xvfb.start();
 await using y = await Xvfb.start();
 const modes = {
-  off: ["--no-self-view", "--hud", "off"],
-  on: ["--hud", "on"],
+  off: values.off.split(" ").filter(Boolean),
+  on: values.on.split(" ").filter(Boolean),
 };
 const results: Record<keyof typeof modes, Array<{ p95: number; cpuMs: number }>> = {
   off: [],

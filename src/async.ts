@@ -5,6 +5,14 @@
  * @module
  */
 
+/**
+ * How long each step of closing may take: a worker finishing its frame
+ * before it is stopped, a goodbye, a flush, the peer's close, a task's end.
+ * Something stuck (a hung camera, a peer that stopped reading) is given up
+ * on after this, so quitting never hangs.
+ */
+export const CLOSE_TIMEOUT_MS = 1500;
+
 /** What {@linkcode withTimeout} returns when time ran out first. */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
 

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { CLOSE_TIMEOUT_MS } from "./async.ts";
 import { CallError } from "./errors.ts";
 import { fromFailure, toFailure, type WorkerFailure } from "./worker_ops.ts";
 
@@ -170,9 +171,6 @@ export class AtomicChannel {
     };
   }
 }
-
-/** How long {@linkcode AtomicChannel.close} lets a worker finish before stopping it. */
-export const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Runs in a worker: serves calls until `handle` returns false, blocking the

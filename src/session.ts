@@ -16,7 +16,7 @@
  */
 
 import { Frame, ShimError } from "../ffi/mod.ts";
-import { withTimeout } from "./async.ts";
+import { CLOSE_TIMEOUT_MS, withTimeout } from "./async.ts";
 import { byeFor, type CallEnd, DONE, endForBye } from "./call/ending.ts";
 import { CallLimits } from "./call/limits.ts";
 import {
@@ -50,9 +50,6 @@ import { CallWindow } from "./view/call_window.ts";
 import { displayAvailable } from "./view/display.ts";
 import type { KeyAction } from "./view/keys.ts";
 import { checkSnapshotDir, saveSnapshot } from "./view/snapshot.ts";
-
-/** How long the goodbye, the flush and each task may take when a call ends. */
-export const CLOSE_TIMEOUT_MS = 1500;
 
 export type { CallEnd } from "./call/ending.ts";
 

@@ -1,11 +1,7 @@
+import { CLOSE_TIMEOUT_MS } from "../src/async.ts";
 import { ShimError } from "../ffi/error.ts";
 import { delay, withTimeout } from "../src/async.ts";
-import {
-  addressOf,
-  AtomicChannel,
-  channelMemory,
-  CLOSE_TIMEOUT_MS,
-} from "../src/atomic_channel.ts";
+import { addressOf, AtomicChannel, channelMemory } from "../src/atomic_channel.ts";
 import { CallError } from "../src/errors.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 

@@ -1,7 +1,7 @@
 import { Capture, Frame, JpegEncoder, ShimError } from "../ffi/mod.ts";
 import { loadShim } from "../ffi/loader.ts";
 import { delay, withTimeout } from "../src/async.ts";
-import { CLOSE_TIMEOUT_MS } from "../src/atomic_channel.ts";
+import { CLOSE_TIMEOUT_MS } from "../src/async.ts";
 import { CallError } from "../src/errors.ts";
 import { Decoder } from "../src/receive/decoder.ts";
 import { Packet } from "../src/packet.ts";

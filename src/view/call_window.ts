@@ -14,7 +14,6 @@ import {
   fillFrame,
   Frame,
   measureText,
-  type Rect,
   shadeRect,
   Window,
 } from "../../ffi/mod.ts";
@@ -22,7 +21,8 @@ import type { FrameInfo, PictureSink } from "../receive/fanout.ts";
 import { type CardKind, cardText } from "./cards.ts";
 import { type HudInfo, hudLines, hudVisible } from "./hud.ts";
 import { actionForKey, type KeyAction, keyHelpLines } from "./keys.ts";
-import { SelfView } from "./self_view.ts";
+import { SELF_VIEW_SHARE, SelfView } from "./self_view.ts";
+import { textHeight, TextPanel } from "./text_panel.ts";
 
 /** Largest initial window edge; bigger frames are shown scaled down. */
 export const MAX_WINDOW_EDGE = 1280;
@@ -34,6 +34,7 @@ export const PUMP_MS = 20;
 export const CARD_REDRAW_MS = 100;
 
 const CARD_COLOR: Bgr = [38, 34, 32];
+const HELP_LINES = ["Keys", ...keyHelpLines()];
 const TEXT_COLOR: Bgr = [240, 240, 240];
 
 /** Options for {@linkcode CallWindow}. */
@@ -76,9 +77,12 @@ export class CallWindow implements PictureSink, Disposable {
   #cardDrawn = -Infinity;
   #shown: { width: number; height: number };
   #hud: HudInfo = { peerName: null, secure: null, phase: "connecting", stats: null, paused: false };
+  #hudLines: string[] = hudLines(this.#hud);
   #hudChoice: boolean | null = null;
   #callStart: number | null = null;
   #help = false;
+  #hudPanel = new TextPanel();
+  #helpPanel = new TextPanel();
   #timer: ReturnType<typeof setInterval>;
   #closed = false;
   /** Your own video in the corner. */
@@ -113,8 +117,7 @@ export class CallWindow implements PictureSink, Disposable {
    * @param secure Whether the call is encrypted.
    */
   setPeer(name: string, secure: boolean): void {
-    this.#hud.peerName = name;
-    this.#hud.secure = secure;
+    this.update({ peerName: name, secure });
     this.#win.title = windowTitle(name, secure);
   }
 
@@ -137,6 +140,7 @@ export class CallWindow implements PictureSink, Disposable {
    */
   update(info: Partial<HudInfo>): void {
     Object.assign(this.#hud, info);
+    this.#hudLines = hudLines(this.#hud);
     if (info.phase === "connected" && this.#callStart === null) {
       this.#callStart = performance.now();
     }
@@ -155,6 +159,8 @@ export class CallWindow implements PictureSink, Disposable {
     this.#compose(frame);
     this.#win.show(frame);
     this.#pumpKeys();
+    // After the show: the self-view's decode is not on the peer's frames' path.
+    this.selfView.refresh(selfViewWidth(width), performance.now());
   }
 
   /** Whether the HUD is drawn now. */
@@ -171,12 +177,12 @@ export class CallWindow implements PictureSink, Disposable {
   #compose(image: Frame): void {
     this.selfView.drawInto(image);
     if (this.#hud.paused) this.#selfPausedLabel(image);
-    if (this.hudShown) this.#drawLines(image, hudLines(this.#hud), "top-left");
-    if (this.#help) this.#drawLines(image, ["Keys", ...keyHelpLines()], "center");
+    if (this.hudShown) this.#hudPanel.drawInto(image, this.#hudLines, "top-left");
+    if (this.#help) this.#helpPanel.drawInto(image, HELP_LINES, "center");
   }
 
   #selfPausedLabel(image: Frame): void {
-    const lineHeight = textHeight(image);
+    const lineHeight = textHeight(image.height);
     const text = "you are paused (v)";
     const size = measureText(text, lineHeight);
     const x = image.width - size.width - Math.round(image.width * 0.03);
@@ -187,36 +193,14 @@ export class CallWindow implements PictureSink, Disposable {
     drawText(image, text, { x, y, lineHeight, color: [80, 80, 255] });
   }
 
-  #drawLines(image: Frame, lines: string[], where: "top-left" | "center"): void {
-    const lineHeight = textHeight(image);
-    const gap = Math.round(lineHeight * 0.5);
-    let width = 0;
-    for (const line of lines) width = Math.max(width, measureText(line, lineHeight).width);
-    const height = lines.length * lineHeight + (lines.length - 1) * gap;
-    const pad = Math.round(lineHeight * 0.6);
-    const box: Rect = where === "top-left"
-      ? { x: pad, y: pad, width: width + 2 * pad, height: height + 2 * pad }
-      : {
-        x: Math.max(0, Math.round((image.width - width) / 2) - pad),
-        y: Math.max(0, Math.round((image.height - height) / 2) - pad),
-        width: width + 2 * pad,
-        height: height + 2 * pad,
-      };
-    shadeRect(image, box, { alpha: 0.65 });
-    let y = box.y + pad;
-    for (const line of lines) {
-      drawText(image, line, { x: box.x + pad, y, lineHeight, color: TEXT_COLOR });
-      y += lineHeight + gap;
-    }
-  }
-
   #drawCard(): void {
     const kind = this.#cardKind;
     if (kind === null) return;
     const card = this.#card;
+    this.selfView.refresh(selfViewWidth(this.#shown.width), performance.now());
     fillFrame(card, this.#shown.width, this.#shown.height, CARD_COLOR);
     const text = cardText(kind, this.#hud.peerName);
-    const lineHeight = Math.round(textHeight(card) * 1.4);
+    const lineHeight = Math.round(textHeight(card.height) * 1.4);
     const size = measureText(text, lineHeight, 2);
     drawText(card, text, {
       x: Math.max(0, Math.round((card.width - size.width) / 2)),
@@ -280,6 +264,8 @@ export class CallWindow implements PictureSink, Disposable {
     clearInterval(this.#timer);
     this.#win.close();
     this.#card.close();
+    this.#hudPanel.close();
+    this.#helpPanel.close();
     this.selfView.close();
   }
 
@@ -301,6 +287,6 @@ function sameSize(
   return a.width === b.width && a.height === b.height;
 }
 
-function textHeight(image: { height: number }): number {
-  return Math.max(12, Math.round(image.height / 30));
+function selfViewWidth(imageWidth: number): number {
+  return Math.round(imageWidth * SELF_VIEW_SHARE);
 }

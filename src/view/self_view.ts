@@ -4,9 +4,10 @@
  * displayed image only: the frames sent are not touched.
  *
  * It costs little: the newest own JPEG is copied only when the window asks
- * for a new one (so at most at the rate pictures are shown), and decoded
- * with TurboJPEG's scaled decode (1/2 to 1/8 of the size, a fraction of a
- * full decode's work) on the main thread.
+ * for a new one, and decoded with TurboJPEG's scaled decode (1/2 to 1/8 of
+ * the size) on the main thread, at most {@linkcode SELF_VIEW_FPS} times a
+ * second and after the peer's picture has been shown, so the decode is
+ * never on the path from the peer's capture to the screen.
  *
  * @module
  */
@@ -15,6 +16,9 @@ import { Frame, JpegDecoder, overlayScaled, type Rect } from "../../ffi/mod.ts";
 
 /** The self-view's width as a share of the displayed image's width. */
 export const SELF_VIEW_SHARE = 0.25;
+
+/** How often the self-view's picture is renewed, at most (a scaled decode is most of a full one's cost). */
+export const SELF_VIEW_FPS = 15;
 
 /** Border of the self-view, pixels. */
 export const SELF_VIEW_BORDER = 2;
@@ -65,6 +69,7 @@ export class SelfView implements Disposable {
   #decoder: JpegDecoder | undefined;
   #thumb: Frame | undefined;
   #sourceWidth = 0;
+  #decodedAt = -Infinity;
   /** Whether it is shown (`p`). */
   visible: boolean;
   /** Whether it is mirrored like a mirror (`x`). */
@@ -93,41 +98,54 @@ export class SelfView implements Disposable {
     this.#fresh = true;
   }
 
-  /** Whether a new own frame came since the last {@linkcode drawInto}. */
+  /** Whether a new own frame waits to be decoded. */
   get fresh(): boolean {
     return this.#fresh;
   }
 
   /**
-   * Draws the self-view into `image`'s bottom-right corner (nothing before
+   * Decodes the newest own frame into the thumbnail, if one came and the
+   * last decode is at least 1/{@linkcode SELF_VIEW_FPS} s old. Call it
+   * after showing a picture, off the path of the peer's frames.
+   *
+   * @param targetWidth The width the thumbnail is shown at.
+   * @param now The current `performance.now()`.
+   * @returns Whether the thumbnail changed.
+   */
+  refresh(targetWidth: number, now: number): boolean {
+    if (!this.#fresh || !this.visible || now - this.#decodedAt < 1000 / SELF_VIEW_FPS) {
+      return false;
+    }
+    this.#decoder ??= new JpegDecoder();
+    this.#thumb ??= new Frame();
+    this.#fresh = false;
+    this.#wanted = true;
+    this.#decodedAt = now;
+    try {
+      this.#decoder.decodeScaledSync(
+        this.#jpeg,
+        this.#length,
+        decodeScale(this.#sourceWidth, targetWidth),
+        this.#thumb,
+      );
+    } catch {
+      // Our own encoder's output: a failure here is not worth the call.
+      this.#length = 0;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Draws the thumbnail into `image`'s bottom-right corner (nothing before
    * the first own frame, or while hidden).
    *
    * @param image The displayed image (drawn on).
    * @returns The rectangle drawn, or null.
    */
   drawInto(image: Frame): Rect | null {
-    if (!this.visible || this.#length === 0) return null;
-    const target = Math.round(image.width * SELF_VIEW_SHARE);
-    if (this.#fresh) {
-      this.#decoder ??= new JpegDecoder();
-      this.#thumb ??= new Frame();
-      this.#fresh = false;
-      try {
-        this.#decoder.decodeScaledSync(
-          this.#jpeg,
-          this.#length,
-          decodeScale(this.#sourceWidth, target),
-          this.#thumb,
-        );
-      } catch {
-        // Our own encoder's output: a failure here is not worth the call.
-        this.#length = 0;
-        return null;
-      }
-    }
-    this.#wanted = true;
     const thumb = this.#thumb;
-    if (!thumb || thumb.width === 0) return null;
+    if (!this.visible || this.#length === 0 || !thumb || thumb.width === 0) return null;
     const rect = selfViewRect(image, thumb);
     overlayScaled(image, thumb, rect, { mirror: this.mirrored, border: SELF_VIEW_BORDER });
     return rect;
