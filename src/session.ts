@@ -416,8 +416,8 @@ export class Session {
       this.#out.status("No frame from the peer yet: no snapshot taken");
       return;
     }
-    // A copy: the next frame overwrites the kept one while the file is written.
-    saveSnapshot(this.#o.snapshotDir, this.#peerName ?? "peer", bytes.slice()).then(
+    // saveSnapshot copies the bytes before it waits: the next frame may overwrite them.
+    saveSnapshot(this.#o.snapshotDir, this.#peerName ?? "peer", bytes).then(
       (path) => this.#out.status(`Saved a snapshot to ${path}`),
       (error) => this.#out.status(`Cannot save a snapshot: ${messageOf(error)}`),
     );
