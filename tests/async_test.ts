@@ -1,4 +1,4 @@
-import { delay, TIMED_OUT, withTimeout } from "../src/async.ts";
+import { delay, TIMED_OUT, Wakeup, withTimeout } from "../src/async.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 // With the op sanitizer on (it is off by default), a test that ends with a
@@ -68,4 +68,30 @@ test("delay() removes its abort listener when the time is up", async () => {
   };
   for (let i = 0; i < 5; i++) await delay(1, signal);
   assertEquals(listeners, 0);
+});
+
+Deno.test({
+  name: "Wakeup.wait() resolves on wake(), and a wake with nobody waiting is kept",
+  permissions: "none",
+}, async () => {
+  const w = new Wakeup();
+  let woke = false;
+  const waiting = w.wait().then(() => woke = true);
+  await Promise.resolve();
+  assertEquals(woke, false, "no wake yet");
+  w.wake();
+  await waiting;
+  assertEquals(woke, true);
+  // Woken between a check and the wait: the wait returns at once.
+  w.wake();
+  await w.wait();
+  // But only once: two wakes are one.
+  w.wake();
+  w.wake();
+  await w.wait();
+  let again = false;
+  w.wait().then(() => again = true);
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(again, false);
+  w.wake();
 });
