@@ -45,6 +45,7 @@ export async function buildNative(name: string): Promise<string> {
       `-L${root}shim/build`,
       "-lpeercam",
       "-lpeercam_capture",
+      "-lpeercam_window",
       `-Wl,-rpath,${root}shim/build`,
       "-lopencv_core",
       "-lopencv_imgcodecs",

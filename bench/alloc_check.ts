@@ -1,6 +1,7 @@
 /**
  * Checks that the frame loop allocates no frame-sized buffers: runs the
- * native loop through libpeercam (the calls peercam makes per frame) with an
+ * native loop through libpeercam (the calls peercam makes per frame, the
+ * call window's self-view and HUD included in the `view` mode) with an
  * LD_PRELOAD counter of heap allocations of 64 KiB or more, for N and 4N
  * frames. Equal counts (or a stray few) mean none per frame.
  *
@@ -51,7 +52,7 @@ async function count(mode: string, frames: number): Promise<number> {
 console.log("allocations of 64 KiB or more (1280x720 MJPEG clip of 450 frames)");
 console.log("mode          100 frames  400 frames  per frame");
 let failed = false;
-for (const mode of ["shim", "transcode", "passthrough"]) {
+for (const mode of ["shim", "transcode", "passthrough", "view"]) {
   const [a, b] = [await count(mode, 100), await count(mode, 400)];
   const perFrame = (b - a) / 300;
   // A few growths of a library's internal pool over hundreds of frames are

@@ -9,6 +9,11 @@
 //                                            QUALITY: read JPEG, requantize, decode
 //   native_loop passthrough CLIP 0 FRAMES    libpeercam for an MJPEG source sent as stored:
 //                                            read JPEG, decode
+//   native_loop view CLIP 0 FRAMES           passthrough, then what the call window adds per
+//                                            frame: the self-view (a 1/4 scaled decode of a
+//                                            JPEG, mirrored into the corner with a border) and
+//                                            the HUD (a text panel redrawn once a second,
+//                                            copied in every frame)
 //
 // Prints one JSON object: frames, and mean milliseconds per stage.
 #include <chrono>
@@ -63,7 +68,7 @@ int main(int argc, char **argv) {
       bytes += buf.size();
       done++;
     }
-  } else if (mode == "transcode" || mode == "passthrough") {
+  } else if (mode == "transcode" || mode == "passthrough" || mode == "view") {
     char err[256];
     pc_capture *cap = pc_capture_open(PC_SOURCE_FILE, clip, 0, 0, 0, err, sizeof err);
     if (cap == nullptr) return std::fprintf(stderr, "cannot open %s: %s\n", clip, err), 1;
@@ -71,6 +76,11 @@ int main(int argc, char **argv) {
     pc_frame *decoded = pc_frame_new();
     pc_encoder *enc = pc_encoder_new();
     pc_decoder *dec = pc_decoder_new();
+    // The window's extras ("view"): its own decoder, thumbnail, HUD panel.
+    pc_canvas *canvas = pc_canvas_new();
+    pc_decoder *own = pc_decoder_new();
+    pc_frame *thumb = pc_frame_new(), *panel = pc_frame_new();
+    int32_t wh[2];
     std::vector<uint8_t> raw(16 << 20), buf(16 << 20);
     uint32_t raw_len = 0, len = 0;
     while (done < frames) {
@@ -91,11 +101,32 @@ int main(int argc, char **argv) {
       }
       auto t2 = Clock::now();
       if (pc_decode(dec, jpeg, len, decoded) != PC_OK) return 1;
+      if (mode == "view") {
+        // As src/view: the self-view renewed every other frame (15 of 30 a
+        // second), the HUD panel once a second, both drawn every frame.
+        if (done % 2 == 0 && pc_decode_scaled(own, jpeg, len, 4, thumb) != PC_OK) return 1;
+        if (done % 30 == 0) {
+          char text[64];
+          std::snprintf(text, sizeof text, "received %d fps | latency p95 %d ms", done, done);
+          if (pc_draw_fill(canvas, panel, 300, 60, 0x141618) != PC_OK ||
+              pc_draw_text(canvas, panel, text, 8, 8, 16, 0xf0f0f0, 1, wh) != PC_OK) {
+            return std::fprintf(stderr, "%s\n", pc_canvas_error(canvas)), 1;
+          }
+        }
+        if (pc_draw_overlay(canvas, decoded, thumb, 100, 100, 160, 120, 1, 2, 0xe6e6e6) != PC_OK ||
+            pc_draw_overlay(canvas, decoded, panel, 10, 10, 300, 60, 0, 0, 0) != PC_OK) {
+          return std::fprintf(stderr, "%s\n", pc_canvas_error(canvas)), 1;
+        }
+      }
       auto t3 = Clock::now();
       read_ms += ms(t0, t1), encode_ms += ms(t1, t2), decode_ms += ms(t2, t3);
       bytes += len;
       done++;
     }
+    pc_frame_free(panel);
+    pc_frame_free(thumb);
+    pc_decoder_free(own);
+    pc_canvas_free(canvas);
     pc_decoder_free(dec);
     pc_encoder_free(enc);
     pc_frame_free(decoded);
