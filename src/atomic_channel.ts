@@ -23,7 +23,7 @@
 
 import { CLOSE_TIMEOUT_MS } from "./async.ts";
 import { CallError } from "./errors.ts";
-import { fromFailure, toFailure, type WorkerFailure } from "./worker_ops.ts";
+import { fromFailure, toFailure, type WorkerFailure } from "./worker_failure.ts";
 
 const STATE = 0, OP = 1, NAME_LENGTH = 2, MESSAGE_LENGTH = 3, ARG = 4;
 const IDLE = 0, REQUESTED = 1, DONE = 2, FAILED = 3;

@@ -13,13 +13,8 @@
 
 import { serveAtomic, viewAt } from "../atomic_channel.ts";
 import { Grabber } from "./grabber.ts";
-import {
-  CaptureOp,
-  type CaptureStart,
-  type CaptureStarted,
-  GrabCode,
-  toFailure,
-} from "../worker_ops.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted, GrabCode } from "../worker_ops.ts";
+import { toFailure } from "../worker_failure.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<CaptureStart>) => void) | null;

@@ -22,13 +22,8 @@ import type { Latest } from "../latest.ts";
 import type { Packet } from "../packet.ts";
 import { MAX_FRAME_PAYLOAD } from "../net/protocol.ts";
 import { describeSource, type Source } from "../source.ts";
-import {
-  CaptureOp,
-  type CaptureStart,
-  type CaptureStarted,
-  fromFailure,
-  GrabCode,
-} from "../worker_ops.ts";
+import { CaptureOp, type CaptureStart, type CaptureStarted, GrabCode } from "../worker_ops.ts";
+import { fromFailure } from "../worker_failure.ts";
 
 export type { SourceMode } from "./grabber.ts";
 

@@ -1,6 +1,6 @@
 import { ShimError } from "../ffi/error.ts";
 import { CallError } from "../src/errors.ts";
-import { fromFailure, toFailure } from "../src/worker_ops.ts";
+import { fromFailure, toFailure } from "../src/worker_failure.ts";
 import { assert, assertEquals } from "./_assert.ts";
 
 Deno.test({
