@@ -51,6 +51,12 @@ export function phaseCorrection(next: number, peerCapture: number, interval: num
   return error * PHASE_GAIN;
 }
 
+/** What the producer needs from the command line. */
+export type ProducerOptions = Pick<
+  Options,
+  "source" | "width" | "height" | "fps" | "quality" | "passthrough" | "name"
+>;
+
 /** What {@linkcode Producer.run} tells its caller. */
 export interface ProducerHooks {
   /** A live source ended (the call goes on, receiving only). */
@@ -61,7 +67,7 @@ export interface ProducerHooks {
 
 /** Captures and encodes frames, in a worker thread, until stopped. */
 export class Producer implements Disposable {
-  #o: Options;
+  #o: ProducerOptions;
   #source: Exclude<Source, { kind: "none" }>;
   #channel: AtomicChannel;
   #busy: Promise<unknown> | undefined;
@@ -71,7 +77,7 @@ export class Producer implements Disposable {
   /** How this source's frames become JPEG. */
   readonly mode: SourceMode;
 
-  private constructor(options: Options, channel: AtomicChannel, mode: SourceMode) {
+  private constructor(options: ProducerOptions, channel: AtomicChannel, mode: SourceMode) {
     this.#o = options;
     this.#source = options.source as Exclude<Source, { kind: "none" }>;
     this.#channel = channel;
@@ -85,7 +91,7 @@ export class Producer implements Disposable {
    * @returns The producer, or undefined for `--source none`.
    * @throws {CallError} When the source cannot be opened, saying how to fix it.
    */
-  static async open(options: Options): Promise<Producer | undefined> {
+  static async open(options: ProducerOptions): Promise<Producer | undefined> {
     const source = options.source;
     if (source.kind === "none") return undefined;
     const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), {
