@@ -35,10 +35,10 @@
 
 import { parseArgs } from "node:util";
 import { freePort } from "../src/net/ports.ts";
+import { FOOTAGE, footage } from "./_footage.ts";
 import { buildNative, OUT, runJson } from "./_native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const FOOTAGE = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -91,48 +91,9 @@ need("ffmpeg", "ffmpeg");
 need("gst-launch-1.0", "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad");
 need("/usr/bin/time", "time");
 need("g++", "g++");
-try {
-  Deno.statSync(values.source);
-} catch {
-  console.error(`bench: ${values.source} is missing: sudo apt-get install opencv-doc`);
-  Deno.exit(1);
-}
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${text}`);
-  return text;
-}
-
-async function makeInput(w: number, h: number): Promise<string> {
-  const path = `${OUT}/footage-${w}x${h}-${frames}.avi`;
-  try {
-    Deno.statSync(path);
-    return path;
-  } catch {
-    // Make it.
-  }
-  Deno.mkdirSync(OUT, { recursive: true });
-  await run("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-stream_loop",
-    "-1",
-    "-i",
-    values.source,
-    "-vf",
-    `scale=${w}:${h}`,
-    "-frames:v",
-    String(frames),
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "3",
-    path,
-  ]);
-  return path;
+function makeInput(w: number, h: number): Promise<string> {
+  return footage([w, h], { frames, source: values.source });
 }
 
 const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] =>

@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import { freePort } from "../src/net/ports.ts";
+import { footage } from "./_footage.ts";
 import { OUT } from "./_native.ts";
 
 const { values } = parseArgs({
@@ -25,24 +26,8 @@ const { values } = parseArgs({
 const seconds = Math.round(Number(values.minutes) * 60);
 const [w, h] = values.size.split("x");
 const ROOT = new URL("..", import.meta.url).pathname;
-const clip = `${OUT}/soak-${w}x${h}.avi`;
+const clip = await footage([Number(w), Number(h)], { frames: 795 });
 Deno.mkdirSync(OUT, { recursive: true });
-await new Deno.Command("ffmpeg", {
-  args: [
-    "-v",
-    "error",
-    "-y",
-    "-i",
-    "/usr/share/doc/opencv-doc/examples/data/vtest.avi",
-    "-vf",
-    `scale=${w}:${h}`,
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "3",
-    clip,
-  ],
-}).output();
 
 const port = freePort();
 const common = [

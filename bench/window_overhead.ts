@@ -16,10 +16,10 @@
 import { parseArgs } from "node:util";
 import { freePort } from "../src/net/ports.ts";
 import { Xvfb } from "../tests/_x11.ts";
+import { footage } from "./_footage.ts";
 import { OUT } from "./_native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const FOOTAGE = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -41,37 +41,6 @@ interface Summary {
   frames_decoded: number;
   latency_ms_p95: number | null;
   cpu_s: number | null;
-}
-
-async function footage(): Promise<string> {
-  const path = `${OUT}/footage-${w}x${h}-window.avi`;
-  try {
-    Deno.statSync(path);
-    return path;
-  } catch { /* make it */ }
-  Deno.mkdirSync(OUT, { recursive: true });
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-v",
-      "error",
-      "-y",
-      "-stream_loop",
-      "-1",
-      "-i",
-      FOOTAGE,
-      "-vf",
-      `scale=${w}:${h}`,
-      "-frames:v",
-      "600",
-      "-c:v",
-      "mjpeg",
-      "-q:v",
-      "3",
-      path,
-    ],
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
-  return path;
 }
 
 function peercam(display: Xvfb, args: string[]): Deno.ChildProcess {
@@ -127,7 +96,7 @@ async function call(
 const median = (v: number[]): number => v.toSorted((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const fmt = (v: number, d = 2): string => v.toFixed(d);
 
-const clip = await footage();
+const clip = await footage([w, h], { frames: 600 });
 await using x = await Xvfb.start();
 await using y = await Xvfb.start();
 const modes = {

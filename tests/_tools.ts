@@ -30,12 +30,16 @@ export async function run(
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Makes an MJPEG AVI of `frames` frames with ffmpeg's testsrc2. */
+/**
+ * Makes an MJPEG AVI of `frames` frames with ffmpeg's testsrc2 (moving), or
+ * of one solid `colour` (every frame the same bytes).
+ */
 export async function makeClip(
   path: string,
   width: number,
   height: number,
   frames: number,
+  colour?: string,
 ): Promise<void> {
   await run("ffmpeg", [
     "-v",
@@ -44,7 +48,9 @@ export async function makeClip(
     "-f",
     "lavfi",
     "-i",
-    `testsrc2=size=${width}x${height}:rate=25`,
+    colour === undefined
+      ? `testsrc2=size=${width}x${height}:rate=25`
+      : `color=c=${colour}:s=${width}x${height}:r=25`,
     "-frames:v",
     String(frames),
     "-c:v",

@@ -12,7 +12,7 @@ import { windowTitle } from "../src/view/call_window.ts";
 import { selfViewRect } from "../src/view/self_view.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { Peer } from "./_peer.ts";
-import { freePort, run } from "./_tools.ts";
+import { freePort, makeClip, run } from "./_tools.ts";
 import { type Screenshot, Xvfb } from "./_x11.ts";
 
 const W = 320, H = 240;
@@ -39,26 +39,6 @@ const dark = ([r, g, b]: Rgb) => r + g + b < 180;
 /** The placeholder card's background (BGR 38,34,32). */
 const card = ([r, g, b]: Rgb) =>
   Math.abs(r - 32) < 8 && Math.abs(g - 34) < 8 && Math.abs(b - 38) < 8;
-
-/** An MJPEG clip of one solid colour (every frame the same bytes). */
-async function solidClip(path: string, colour: string): Promise<void> {
-  await run("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `color=c=${colour}:s=${W}x${H}:r=25`,
-    "-frames:v",
-    "50",
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "3",
-    path,
-  ]);
-}
 
 async function settle(ms = 600): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
@@ -124,7 +104,7 @@ Deno.test("self-view: your own video in the bottom-right corner, p hides it, the
   await using y = await Xvfb.start();
   const dir = await Deno.makeTempDir();
   const clip = `${dir}/red.avi`;
-  await solidClip(clip, "red");
+  await makeClip(clip, W, H, 50, "red");
   const shots = await Deno.makeTempDir({ dir });
   // Bob re-encodes his red video (--quality): his encoder's output is what
   // would change if the self-view were drawn into the frames sent.
@@ -180,22 +160,7 @@ Deno.test("s saves the peer's last frame exactly as it was sent, never overwriti
   const clip = `${dir}/clip.avi`;
   // A clip stored as JPEG at the frame size goes out as it is: its frames
   // are the bytes Bob sent.
-  await run("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=${W}x${H}:rate=25`,
-    "-frames:v",
-    "60",
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "3",
-    clip,
-  ]);
+  await makeClip(clip, W, H, 60);
   const frames = `${dir}/frames`;
   await Deno.mkdir(frames);
   await run("ffmpeg", [
@@ -238,7 +203,7 @@ Deno.test("i toggles the HUD, ? the help card, v the peer's paused card; the wai
   await using y = await Xvfb.start();
   const dir = await Deno.makeTempDir();
   const clip = `${dir}/red.avi`;
-  await solidClip(clip, "red");
+  await makeClip(clip, W, H, 50, "red");
   // Alice alone: the waiting card, with her own video in the corner.
   const port = freePort();
   const size = ["--size", `${W}x${H}`];
