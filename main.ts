@@ -34,6 +34,7 @@ export async function main(args: string[]): Promise<number> {
       user: envUser(),
       hostname: hostname(),
       secret: Deno.env.get("PEERCAM_SECRET"),
+      relay: Deno.env.get("PEERCAM_RELAY"),
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -61,6 +61,20 @@ export class Frame extends NativeObject {
   }
 
   /**
+   * Copies the pixels as packed BGR into a buffer the caller reuses.
+   *
+   * @param out At least `width * height * 3` bytes.
+   * @throws {ShimError} When the frame is empty or `out` is too small.
+   */
+  copyBGR(out: Uint8Array<ArrayBuffer>): void {
+    check(
+      loadShim().pc_frame_copy_bgr(this.handle, out, out.length),
+      "Cannot copy frame",
+      () => out.length < this.width * this.height * 3 ? "buffer too small" : "frame is empty",
+    );
+  }
+
+  /**
    * Copies the pixels out as packed BGR (allocates; not for the frame loop).
    *
    * @returns `width * height * 3` bytes.

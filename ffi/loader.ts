@@ -2,7 +2,8 @@
  * Finds and loads the native shim's libraries, each when first needed:
  * `libpeercam.so` (frames, JPEG codec), `libpeercam_capture.so` (sources,
  * with OpenCV's video I/O) and `libpeercam_window.so` (the window, with
- * OpenCV's highgui). A peer that only receives never loads video I/O.
+ * OpenCV's highgui), `libpeercam_record.so` (recording, with FFmpeg's
+ * libavformat). A peer that only receives never loads video I/O.
  *
  * The search order is short and fixed:
  * 1. with `PEERCAM_SHIM` set to the path of `libpeercam.so`, only there (the
@@ -18,6 +19,10 @@ import {
   ABI_VERSION,
   type CaptureShim,
   captureSymbols,
+  type ChafaShim,
+  chafaSymbols,
+  type RecordShim,
+  recordSymbols,
   type Shim,
   symbols,
   type WindowShim,
@@ -53,6 +58,8 @@ const OPENCV_DEFAULTS: Record<string, string> = { OPENCV_LOG_LEVEL: "SILENT" };
 let loaded: Shim | undefined;
 let loadedCapture: CaptureShim | undefined;
 let loadedWindow: WindowShim | undefined;
+let loadedRecord: RecordShim | undefined;
+let loadedChafa: ChafaShim | undefined;
 
 /**
  * Loads `libpeercam.so` once and returns its symbols.
@@ -86,6 +93,28 @@ export function loadCaptureShim(): CaptureShim {
  */
 export function loadWindowShim(): WindowShim {
   return loadedWindow ??= load("libpeercam_window.so", windowSymbols, "pc_window_abi_version");
+}
+
+/**
+ * Loads `libpeercam_record.so` (Matroska recording, with FFmpeg's
+ * libavformat) once and returns its symbols.
+ *
+ * @returns The recording symbols.
+ * @throws {ShimLoadError} As {@linkcode loadShim}.
+ */
+export function loadRecordShim(): RecordShim {
+  return loadedRecord ??= load("libpeercam_record.so", recordSymbols, "pc_record_abi_version");
+}
+
+/**
+ * Loads `libpeercam_chafa.so` (pictures as terminal output, with libchafa)
+ * once and returns its symbols.
+ *
+ * @returns The terminal drawing symbols.
+ * @throws {ShimLoadError} As {@linkcode loadShim}.
+ */
+export function loadChafaShim(): ChafaShim {
+  return loadedChafa ??= load("libpeercam_chafa.so", chafaSymbols, "pc_chafa_abi_version");
 }
 
 function load<S extends Deno.ForeignLibraryInterface>(
@@ -159,6 +188,10 @@ function advice(error: unknown): string {
   if (/libopencv/.test(text)) {
     return "the OpenCV 4 runtime libraries are missing: " +
       "install them with `sudo apt-get install libopencv-videoio406 libopencv-highgui406`";
+  }
+  if (/libchafa|libpeercam_chafa/.test(text)) {
+    return "the terminal view needs libchafa: install it with " +
+      "`sudo apt-get install libchafa-dev libglib2.0-dev`, then run `deno task build:shim`";
   }
   return "build it with `deno task build:shim` " +
     "(needs OpenCV: `sudo apt-get install libopencv-dev`), or set PEERCAM_SHIM to its path";

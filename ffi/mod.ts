@@ -36,5 +36,15 @@ export {
 export { ShimError } from "./error.ts";
 export { Frame } from "./frame.ts";
 export { NativeObject } from "./native_object.ts";
+export { MAX_TRACKS, type MkvOptions, MkvRecorder } from "./recorder.ts";
 export { ShimLoadError } from "./loader.ts";
+export {
+  type CanvasSetup,
+  TerminalCanvas,
+  type TerminalCapabilities,
+  type TerminalColorsName,
+  type TerminalGraphicsName,
+  type TtySize,
+  ttySize,
+} from "./terminal_canvas.ts";
 export { Window } from "./window.ts";

@@ -169,12 +169,70 @@ export const windowSymbols = {
   pc_canvas_error: { parameters: ["pointer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** The `Deno.dlopen` interface of `libpeercam_record`: Matroska recording. */
+export const recordSymbols = {
+  // int pc_record_abi_version(void)
+  pc_record_abi_version: { parameters: [], result: "i32" },
+
+  // pc_recorder *pc_recorder_open(const char *path, int tracks, const int32_t *sizes,
+  //     char *err, uint32_t errlen)
+  pc_recorder_open: { parameters: ["buffer", "i32", "buffer", "buffer", "u32"], result: "pointer" },
+  // int pc_recorder_write(pc_recorder *rec, int track, const uint8_t *data, uint32_t len,
+  //     int64_t pts_us)
+  pc_recorder_write: { parameters: ["pointer", "i32", "buffer", "u32", "i64"], result: "i32" },
+  // int pc_recorder_finish(pc_recorder *rec)
+  pc_recorder_finish: { parameters: ["pointer"], result: "i32" },
+  // void pc_recorder_free(pc_recorder *rec)
+  pc_recorder_free: { parameters: ["pointer"], result: "void" },
+  // const char *pc_recorder_error(const pc_recorder *rec)
+  pc_recorder_error: { parameters: ["pointer"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/**
+ * The `Deno.dlopen` interface of `libpeercam_chafa`: pictures as terminal
+ * output. `pc_term_draw` is nonblocking: it runs on a pool thread so that
+ * the main thread goes on while chafa works (one call in flight per handle).
+ */
+export const chafaSymbols = {
+  // int pc_chafa_abi_version(void)
+  pc_chafa_abi_version: { parameters: [], result: "i32" },
+
+  // pc_term *pc_term_new(const char *env, char *err, uint32_t errlen)
+  pc_term_new: { parameters: ["buffer", "buffer", "u32"], result: "pointer" },
+  // void pc_term_free(pc_term *term)
+  pc_term_free: { parameters: ["pointer"], result: "void" },
+  // int pc_term_capabilities(const pc_term *term)
+  pc_term_capabilities: { parameters: ["pointer"], result: "i32" },
+  // int pc_term_configure(pc_term *term, int graphics, int colors, int cols, int rows,
+  //     int cell_width, int cell_height)
+  pc_term_configure: {
+    parameters: ["pointer", "i32", "i32", "i32", "i32", "i32", "i32"],
+    result: "i32",
+  },
+  // int pc_term_draw(pc_term *term, const uint8_t *bgr, int width, int height,
+  //     const char *row_break, uint8_t *out, uint32_t cap, uint32_t *len)
+  pc_term_draw: {
+    parameters: ["pointer", "buffer", "i32", "i32", "buffer", "buffer", "u32", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // const char *pc_term_error(const pc_term *term)
+  pc_term_error: { parameters: ["pointer"], result: "pointer" },
+  // int pc_tty_size(int fd, int32_t *size)
+  pc_tty_size: { parameters: ["i32", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
 /** The loaded `libpeercam`'s symbols. */
 export type Shim = Deno.DynamicLibrary<typeof symbols>["symbols"];
 /** The loaded `libpeercam_capture`'s symbols. */
 export type CaptureShim = Deno.DynamicLibrary<typeof captureSymbols>["symbols"];
 /** The loaded `libpeercam_window`'s symbols. */
 export type WindowShim = Deno.DynamicLibrary<typeof windowSymbols>["symbols"];
+/** The loaded `libpeercam_record`'s symbols. */
+export type RecordShim = Deno.DynamicLibrary<typeof recordSymbols>["symbols"];
+
+/** The loaded `libpeercam_chafa`'s symbols. */
+export type ChafaShim = Deno.DynamicLibrary<typeof chafaSymbols>["symbols"];
 
 /** Status codes returned by the shim (`PC_*` in `shim/peercam.h`). */
 export const Status = {

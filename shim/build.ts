@@ -6,7 +6,9 @@
  * highgui and imgproc). Split so that a process loads only what it uses:
  * video I/O alone pulls in some 240 shared libraries (FFmpeg, GStreamer),
  * 0.1 s of CPU and 70 MB of RSS to load, which a peer that only receives
- * never needs.
+ * never needs. `libpeercam_record.so` (recording: FFmpeg's libavformat) is
+ * optional: without its development files it is skipped with a message and
+ * the others still build.
  *
  * Rebuilds only when a source, this script or the compiler flags changed; a
  * failed build exits non-zero with the compiler's output.
@@ -32,6 +34,21 @@ const LIBRARIES = [
     file: "libpeercam_window.so",
     sources: ["window.cpp", "draw.cpp"],
     links: ["-lopencv_core", "-lopencv_imgproc", "-lopencv_highgui"],
+  },
+  {
+    // Optional: without FFmpeg's development files the others still build
+    // and only --record is missing.
+    file: "libpeercam_record.so",
+    sources: ["record.cpp"],
+    links: ["-lopencv_core", "-lavformat", "-lavcodec", "-lavutil"],
+    pkg: { modules: ["libavformat", "libavcodec", "libavutil"], debian: "libavformat-dev" },
+  },
+  {
+    // Optional as well: without libchafa only --view terminal is missing.
+    file: "libpeercam_chafa.so",
+    sources: ["chafa.cpp"],
+    links: ["-lopencv_core", "-lchafa", "-lglib-2.0"],
+    pkg: { modules: ["chafa"], debian: "libchafa-dev libglib2.0-dev" },
   },
 ];
 
@@ -67,6 +84,20 @@ if (!cflags.ok) {
       "`sudo apt-get install libopencv-dev libturbojpeg0-dev libjpeg62-turbo-dev pkg-config`",
   );
 }
+// An optional library whose development files are missing is skipped, not fatal.
+const extraCflags = new Map<string, string[]>();
+for (const library of LIBRARIES) {
+  if (!("pkg" in library) || !library.pkg) continue;
+  const found = await run("pkg-config", ["--cflags", ...library.pkg.modules]);
+  if (found.ok) extraCflags.set(library.file, found.out.split(/\s+/).filter(Boolean));
+  else {
+    console.error(
+      `build:shim: skipping ${library.file}: ${library.pkg.modules.join(", ")} development ` +
+        `files not found (install them with \`sudo apt-get install ${library.pkg.debian}\`)`,
+    );
+  }
+}
+const BUILT = LIBRARIES.filter((l) => !("pkg" in l) || extraCflags.has(l.file));
 const cxx = Deno.env.get("CXX") ?? "g++";
 const inputs = [...Deno.readDirSync(here)]
   .filter((e) => e.isFile && /\.(cpp|hpp|h|ts)$/.test(e.name))
@@ -75,7 +106,7 @@ const cppFiles = [...Deno.readDirSync(here)].filter((e) => e.isFile && e.name.en
   .map((e) => e.name);
 const unbuilt = cppFiles.filter((name) => !LIBRARIES.some((l) => l.sources.includes(name)));
 if (unbuilt.length > 0) fail(`no library builds ${unbuilt.join(", ")}: add it in shim/build.ts`);
-const commands = LIBRARIES.map(({ file, sources, links }) => [
+const commands = BUILT.map(({ file, sources, links }) => [
   "-std=c++17",
   "-O2",
   "-fPIC",
@@ -84,6 +115,7 @@ const commands = LIBRARIES.map(({ file, sources, links }) => [
   "-Wextra",
   "-Werror",
   ...cflags.out.split(/\s+/).filter(Boolean),
+  ...(extraCflags.get(file) ?? []),
   ...(Deno.env.get("PEERCAM_SHIM_CFLAGS")?.split(/\s+/).filter(Boolean) ?? []),
   ...sources.map((name) => `${here}${name}`),
   "-o",
@@ -98,7 +130,7 @@ try {
 } catch {
   // First build.
 }
-const outputs = LIBRARIES.map((l) => `${here}build/${l.file}`);
+const outputs = BUILT.map((l) => `${here}build/${l.file}`);
 const oldest = Math.min(...outputs.map(mtime));
 if (oldest > 0 && previous === flags && inputs.every((f) => mtime(f) < oldest)) {
   console.error(`build:shim: ${here}build is up to date`);
@@ -116,7 +148,7 @@ for (const [i, result] of results.entries()) {
         // Nothing to remove.
       }
     }
-    fail(`compiling ${LIBRARIES[i]!.file} failed:\n${result.out}`);
+    fail(`compiling ${BUILT[i]!.file} failed:\n${result.out}`);
   }
   if (result.out) console.error(result.out);
 }

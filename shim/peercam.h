@@ -54,11 +54,13 @@ typedef struct pc_encoder pc_encoder;
 typedef struct pc_decoder pc_decoder;
 typedef struct pc_window pc_window;
 typedef struct pc_canvas pc_canvas;
+typedef struct pc_recorder pc_recorder;
+typedef struct pc_term pc_term;
 
 /*
  * The shim is three libraries (shim/build.ts): libpeercam (frames, encoder,
  * decoder), libpeercam_capture (capture) and libpeercam_window (window and
- * drawing).
+ * drawing), and libpeercam_record (recording; optional).
  * Each returns the PC_ABI_VERSION it was built with.
  */
 int pc_abi_version(void);
@@ -202,6 +204,75 @@ int pc_draw_overlay(pc_canvas *canvas, pc_frame *dst, const pc_frame *src,
                     int x, int y, int w, int h, int mirror, int border,
                     uint32_t rgb);
 const char *pc_canvas_error(const pc_canvas *canvas);
+
+/* --- recording: JPEG frames copied into Matroska (libpeercam_record) ---- */
+int pc_record_abi_version(void);
+/* Most tracks a recording holds (pc_recorder_open). */
+#define PC_RECORD_MAX_TRACKS 4
+/* Creates path (truncating it) and writes a Matroska header declaring
+ * `tracks` V_MJPEG video tracks, numbered from 0; sizes[2*i], sizes[2*i+1]
+ * is track i's width and height, 0 when unknown. Every packet is flushed
+ * to the file as one cluster, so a killed recorder leaves a readable file.
+ * NULL on failure, with the reason in err. */
+pc_recorder *pc_recorder_open(const char *path, int tracks,
+                              const int32_t *sizes, char *err,
+                              uint32_t errlen);
+/* Writes one JPEG as it is (no re-encoding) to track, stamped pts_us
+ * microseconds from the start (kept to the millisecond); a stamp less than
+ * 2 ms after the track's previous one is moved to 2 ms after it (the muxer
+ * needs rising stamps, and the tracks declare a 2 ms frame time, the finest
+ * their variable rate shows). The bytes are only read during the call. */
+int pc_recorder_write(pc_recorder *rec, int track, const uint8_t *data,
+                      uint32_t len, int64_t pts_us);
+/* Writes the index and closes the file; later writes fail. */
+int pc_recorder_finish(pc_recorder *rec);
+/* Closes the file if still open (without the index) and frees rec; NULL is
+ * ignored. */
+void pc_recorder_free(pc_recorder *rec);
+const char *pc_recorder_error(const pc_recorder *rec);
+
+/* --- pictures as terminal output (libpeercam_chafa, with libchafa) ----- */
+int pc_chafa_abi_version(void);
+/* What a terminal can show (pc_term_capabilities), as bits. */
+#define PC_TERM_CAP_KITTY 1    /* kitty graphics protocol */
+#define PC_TERM_CAP_SIXEL 2    /* sixel graphics */
+#define PC_TERM_CAP_DIRECT 4   /* 24-bit colour */
+#define PC_TERM_CAP_256 8      /* 256 colours */
+#define PC_TERM_CAP_16 16      /* 16 colours */
+/* How pictures are drawn (pc_term_configure). */
+#define PC_TERM_SYMBOLS 0      /* Unicode symbols in colour */
+#define PC_TERM_SIXEL 1
+#define PC_TERM_KITTY 2
+/* The colours of symbols. */
+#define PC_TERM_COLORS_16 0
+#define PC_TERM_COLORS_256 1
+#define PC_TERM_COLORS_DIRECT 2
+/* Detects the terminal with chafa's terminal database from env, a block of
+ * NUL-terminated "NAME=value" strings ended by an empty string. NULL on
+ * failure with the reason in err. One call in flight per handle. */
+pc_term *pc_term_new(const char *env, char *err, uint32_t errlen);
+void pc_term_free(pc_term *term);
+/* The detected terminal's PC_TERM_CAP_* bits. */
+int pc_term_capabilities(const pc_term *term);
+/* Sets the drawing mode, the picture's size in character cells (1..4096
+ * each) and a cell's size in pixels (1..1024; sixel and kitty images are
+ * drawn at cols*cell_width x rows*cell_height pixels); the canvas is made
+ * again only when one of them changes. */
+int pc_term_configure(pc_term *term, int graphics, int colors, int cols,
+                      int rows, int cell_width, int cell_height);
+/* Draws width x height packed BGR pixels, scaled to the configured cells,
+ * and writes the terminal output into out (cap bytes) with each row break
+ * replaced by row_break (e.g. "\r\n" and a cursor move); stores its size
+ * in *len. The output starts at the cursor and sets colours as it goes;
+ * PC_ERR_SPACE with the size needed in *len when cap is too small. */
+int pc_term_draw(pc_term *term, const uint8_t *bgr, int width, int height,
+                 const char *row_break, uint8_t *out, uint32_t cap,
+                 uint32_t *len);
+const char *pc_term_error(const pc_term *term);
+/* Writes the terminal on fd's size to size[0..3]: columns, rows, and its
+ * width and height in pixels (0 when the terminal does not say). PC_ERR
+ * when fd is not a terminal. */
+int pc_tty_size(int fd, int32_t *size);
 
 #ifdef __cplusplus
 }

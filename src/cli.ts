@@ -10,6 +10,7 @@ import { messageOf, UsageError } from "./errors.ts";
 import { hasControlCharacters } from "./text.ts";
 import { encodeName, MAX_NAME_BYTES } from "./net/protocol.ts";
 import { generateCode, normalizeCode } from "./net/secret.ts";
+import { tokenProblem } from "./serve/token.ts";
 import { parseSource, type Source } from "./source.ts";
 import { keyHelpLines } from "./view/keys.ts";
 
@@ -27,6 +28,8 @@ export interface Options {
   listen?: Address;
   /** Where to dial the peer (`--peer`). */
   peer?: Address;
+  /** Where to meet the peer through a transit relay (`--relay` or `PEERCAM_RELAY`). */
+  relay?: Address;
   /** What to send (`--source`). */
   source: Source;
   /** Frame width (`--size`). */
@@ -43,14 +46,22 @@ export interface Options {
    * unless `--quality` was given.
    */
   passthrough: boolean;
-  /** Whether to open a window (false with `--no-window`). */
+  /** Whether to open a highgui window: true only for `--view window` (the default). */
   window: boolean;
+  /** Where the peer's video is shown (`--view`; `--no-window` is `none`). */
+  view: "window" | "terminal" | "none";
+  /** The terminal view's drawing mode, when forced (`--term-graphics`). */
+  termGraphics?: "kitty" | "sixel" | "symbols";
   /** Whether the window starts with the self-view shown (false with `--no-self-view`). */
   selfView: boolean;
   /** Where the `s` key saves snapshots (`--snapshot-dir`; checked when the call starts). */
   snapshotDir: string;
   /** When the HUD shows (`--hud`): by itself at the start and when the link is poor, always, or never (`i` toggles it). */
   hud: "auto" | "on" | "off";
+  /** Record the call to this Matroska file from its start (`--record`); `r` starts and stops. */
+  record?: string;
+  /** Record only the peer's video, not what this side sends (`--record-peer-only`). */
+  recordPeerOnly: boolean;
   /** Satisfied after decoding this many frames (`--frames`). */
   frames?: number;
   /** Satisfied after this many seconds (`--duration`). */
@@ -65,6 +76,10 @@ export interface Options {
   code?: string;
   /** Whether the code was made for this call (`--secret new`) and must be shown. */
   newCode: boolean;
+  /** Where to serve the call over HTTP (`--serve`; host defaults to 127.0.0.1). */
+  serve?: Address;
+  /** The token every `--serve` URL must carry (`--serve-token`; made at start when needed). */
+  serveToken?: string;
 }
 
 /** What the command line asks for. */
@@ -100,11 +115,15 @@ Usage:
   peercam --listen [HOST:]PORT --peer HOST:PORT [options]   both sides, two connections
   peercam --listen [HOST:]PORT [options]                    this side waits for the peer
   peercam --peer HOST:PORT [options]                        this side dials the peer
+  peercam --relay HOST:PORT --secret CODE [options]         both sides, through a relay
   peercam --demo [options]                                  two peers on loopback, test pattern
 
 Connection:
   -l, --listen [HOST:]PORT  accept the peer on this port (host defaults to 0.0.0.0)
   -p, --peer HOST:PORT      dial the peer, retrying until it answers
+      --relay HOST:PORT     meet the peer at a magic-wormhole transit relay (or set
+                            PEERCAM_RELAY); needs --secret, which also picks the channel;
+                            with --listen/--peer too, the first path to connect wins
 
 Video:
   -s, --source SPEC         camera index (default 0), /dev/videoN, a video file (looped),
@@ -116,7 +135,14 @@ Video:
       --list-sources        list the cameras (/dev/video*) with their names, and exit
 
 Window:
-      --no-window           receive and decode without opening a window
+      --view window|terminal|none
+                            where the peer's video shows: a window (default), this terminal
+                            (kitty or sixel images, or Unicode symbols in colour, with libchafa;
+                            no display needed, e.g. over SSH), or nowhere
+      --no-window           the same as --view none: receive and decode without showing
+      --term-graphics kitty|sixel|symbols
+                            with --view terminal, draw this way instead of the one detected
+                            from TERM (symbols use 24-bit colour when COLORTERM=truecolor)
       --no-self-view        start with the self-view hidden (default: shown); it is your own
                             video, mirrored, in the bottom-right corner (p toggles it, x the mirror)
       --snapshot-dir DIR    where s saves the peer's frame as a JPEG, as received
@@ -125,9 +151,18 @@ Window:
                             for the first 5 s and while the link is poor or reconnecting
                             (default ${DEFAULTS.hud}); i shows or hides it at any time
 
+Recording:
+      --record FILE.mkv     record the call from its start: the JPEG frames as they are (no
+                            re-encoding), timed as captured, in Matroska; track 1 the peer,
+                            track 2 what you send; r stops and starts again in FILE-2.mkv, ...
+                            (never overwriting); without --record, r records to peercam.mkv
+                            in --snapshot-dir
+      --record-peer-only    record only the peer's video
+
 Keys in the window:
 ${keyHelpLines().map((line) => `  ${line}`).join("\n")}
   Closing the window or Ctrl-C in the terminal also ends the call for both sides.
+  With --view terminal, q, Esc, Enter and Ctrl-C end the call; v, s and r work as in the window.
 
 Ending:
       --reconnect-timeout SECONDS
@@ -136,6 +171,14 @@ Ending:
       --frames N            satisfied after decoding N frames from the peer
       --duration SECONDS    satisfied after this long
                             (the call ends once every side with a limit is satisfied)
+
+Browser:
+      --serve [HOST:]PORT   serve the call over HTTP: / a page with both videos and the stats,
+                            /stream the peer's video as MJPEG, /snapshot its latest JPEG,
+                            /stats JSON (host defaults to 127.0.0.1; any other address
+                            needs the token printed at start on every URL)
+      --serve-token TOKEN   the token to require instead of a random one (16 to 128 of
+                            A-Z a-z 0-9 . _ ~ -)
 
 Output:
       --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
@@ -164,7 +207,7 @@ Exit status: 0 call ended normally, 1 runtime failure, 2 usage error.
  */
 export function parseCommandLine(
   args: string[],
-  env: { user?: string; hostname?: string; secret?: string } = {},
+  env: { user?: string; hostname?: string; secret?: string; relay?: string } = {},
 ): Command {
   let parsed;
   try {
@@ -175,14 +218,19 @@ export function parseCommandLine(
       options: {
         listen: { type: "string", short: "l" },
         peer: { type: "string", short: "p" },
+        relay: { type: "string" },
         source: { type: "string", short: "s" },
         size: { type: "string" },
         fps: { type: "string" },
         quality: { type: "string", short: "q" },
         "no-window": { type: "boolean" },
+        view: { type: "string" },
+        "term-graphics": { type: "string" },
         "no-self-view": { type: "boolean" },
         "snapshot-dir": { type: "string" },
         hud: { type: "string" },
+        record: { type: "string" },
+        "record-peer-only": { type: "boolean" },
         "list-sources": { type: "boolean" },
         frames: { type: "string" },
         duration: { type: "string" },
@@ -192,6 +240,8 @@ export function parseCommandLine(
         secret: { type: "string" },
         "reconnect-timeout": { type: "string" },
         "new-code": { type: "boolean" },
+        serve: { type: "string" },
+        "serve-token": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -204,19 +254,33 @@ export function parseCommandLine(
   if (v.version) return { kind: "version" };
   if (v["new-code"]) return { kind: "new-code" };
   if (v["list-sources"]) return { kind: "list-sources" };
-  if (v.demo && (v.listen !== undefined || v.peer !== undefined)) {
-    throw new UsageError("--demo makes its own connection: drop --listen and --peer");
+  const relayText = v.relay ?? (v.demo || env.relay?.trim() === "" ? undefined : env.relay);
+  if (v.demo && (v.listen !== undefined || v.peer !== undefined || v.relay !== undefined)) {
+    throw new UsageError("--demo makes its own connection: drop --listen, --peer and --relay");
   }
-  if (!v.demo && v.listen === undefined && v.peer === undefined) {
+  if (!v.demo && v.listen === undefined && v.peer === undefined && relayText === undefined) {
     throw new UsageError(
       "Missing --listen or --peer: give --listen PORT to wait for the peer, " +
-        "--peer HOST:PORT to dial it, or both (see --help)",
+        "--peer HOST:PORT to dial it, or both, or --relay HOST:PORT (see --help)",
     );
   }
   const [width, height] = parseSize(v.size ?? DEFAULTS.size);
+  const view = parseView(v.view, v["no-window"] === true);
+  if (view === "terminal" && v.demo) {
+    throw new UsageError("--demo shows two peers at once: --view terminal draws one call");
+  }
+  if (view === "terminal" && v.stats === "json") {
+    throw new UsageError(
+      "--stats json writes to stdout, where --view terminal draws: use --stats text " +
+        "(shown on the status line) or redirect with --view none",
+    );
+  }
   const options: Options = {
     listen: v.listen === undefined ? undefined : parseListen(v.listen),
     peer: v.peer === undefined ? undefined : parsePeer(v.peer),
+    relay: relayText === undefined
+      ? undefined
+      : parseRelay(relayText, v.relay === undefined ? "PEERCAM_RELAY" : "--relay"),
     source: parseSourceFlag(v.source ?? (v.demo ? "test" : DEFAULTS.source)),
     width,
     height,
@@ -225,10 +289,14 @@ export function parseCommandLine(
       ? DEFAULTS.quality
       : parseNumber("--quality", v.quality, 1, 100, true),
     passthrough: v.quality === undefined,
-    window: !v["no-window"],
+    window: view === "window",
+    view,
+    termGraphics: parseTermGraphics(v["term-graphics"], view),
     selfView: !v["no-self-view"],
     snapshotDir: parseSnapshotDir(v["snapshot-dir"] ?? DEFAULTS.snapshotDir),
     hud: parseHud(v.hud ?? DEFAULTS.hud),
+    record: v.record === undefined ? undefined : parseRecordPath(v.record),
+    recordPeerOnly: Boolean(v["record-peer-only"]),
     frames: v.frames === undefined
       ? undefined
       : parseNumber("--frames", v.frames, 1, Number.MAX_SAFE_INTEGER, true),
@@ -238,6 +306,8 @@ export function parseCommandLine(
     stats: v.stats === undefined ? undefined : parseStats(v.stats),
     name: parseName(v.name ?? defaultName(env)),
     newCode: false,
+    serve: v.serve === undefined ? undefined : parseServe(v.serve),
+    serveToken: parseServeToken(v["serve-token"], v.serve !== undefined),
     reconnectTimeout: v["reconnect-timeout"] === undefined
       ? DEFAULTS.reconnectTimeout
       : parseNumber("--reconnect-timeout", v["reconnect-timeout"], 0, 86_400, false),
@@ -246,9 +316,9 @@ export function parseCommandLine(
   if (secret !== undefined && secret.trim() !== "") {
     const from = v.secret !== undefined ? "--secret" : "PEERCAM_SECRET";
     if (secret.trim() === "new") {
-      if (!v.listen && !v.demo) {
+      if (!v.listen && !v.demo && !options.relay) {
         throw new UsageError(
-          `${from} new needs --listen: the side that waits makes the code and gives it to the peer`,
+          `${from} new needs --listen or --relay: the side that waits makes the code and gives it to the peer`,
         );
       }
       options.code = normalizeCode(generateCode());
@@ -260,6 +330,12 @@ export function parseCommandLine(
         throw new UsageError(`Invalid ${from}: ${messageOf(error)}`);
       }
     }
+  }
+  if (options.relay && options.code === undefined) {
+    throw new UsageError(
+      "A call through a relay needs a secret code: the code encrypts the call and picks the " +
+        "relay channel; give both sides the same --secret (or PEERCAM_SECRET; make one with --new-code)",
+    );
   }
   return { kind: v.demo ? "demo" : "call", options };
 }
@@ -340,6 +416,27 @@ export function parseListen(value: string): Address {
 }
 
 /**
+ * Parses `--serve [HOST:]PORT`.
+ *
+ * @param value The flag's value.
+ * @returns The address to serve on; host defaults to 127.0.0.1 (this machine only).
+ * @throws {UsageError} On a bad host or port.
+ */
+export function parseServe(value: string): Address {
+  const [host, port] = splitHostPort("--serve", value);
+  if (host === "") throw new UsageError(`Invalid --serve "${value}": host is empty`);
+  return { hostname: host ?? "127.0.0.1", port: parsePort("--serve", port, value, 0) };
+}
+
+function parseServeToken(token: string | undefined, serving: boolean): string | undefined {
+  if (token === undefined) return undefined;
+  if (!serving) throw new UsageError("--serve-token needs --serve");
+  const problem = tokenProblem(token);
+  if (problem) throw new UsageError(`Invalid --serve-token: ${problem}`);
+  return token;
+}
+
+/**
  * Parses `--peer HOST:PORT`.
  *
  * @param value The flag's value.
@@ -352,6 +449,24 @@ export function parsePeer(value: string): Address {
     throw new UsageError(`Invalid --peer "${value}": expected HOST:PORT`);
   }
   return { hostname: host, port: parsePort("--peer", port, value, 1) };
+}
+
+/**
+ * Parses `--relay HOST:PORT` (or `PEERCAM_RELAY`).
+ *
+ * @param value The flag's value.
+ * @param from Where it came from, for messages.
+ * @returns The relay's address.
+ * @throws {UsageError} On a missing host or a bad port.
+ */
+export function parseRelay(value: string, from = "--relay"): Address {
+  const [host, port] = splitHostPort(from, value);
+  if (host === undefined || host === "") {
+    throw new UsageError(
+      `Invalid ${from} "${value}": expected HOST:PORT (e.g. relay.example.org:4001)`,
+    );
+  }
+  return { hostname: host, port: parsePort(from, port, value, 1) };
 }
 
 /**
@@ -390,6 +505,31 @@ function parseNumber(
   return n;
 }
 
+function parseView(value: string | undefined, noWindow: boolean): "window" | "terminal" | "none" {
+  if (value === undefined) return noWindow ? "none" : "window";
+  if (value !== "window" && value !== "terminal" && value !== "none") {
+    throw new UsageError(`Invalid --view "${value}": expected window, terminal or none`);
+  }
+  if (noWindow && value !== "none") {
+    throw new UsageError(
+      `--no-window means --view none: drop one of --no-window and --view ${value}`,
+    );
+  }
+  return value;
+}
+
+function parseTermGraphics(
+  value: string | undefined,
+  view: "window" | "terminal" | "none",
+): "kitty" | "sixel" | "symbols" | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "kitty" && value !== "sixel" && value !== "symbols") {
+    throw new UsageError(`Invalid --term-graphics "${value}": expected kitty, sixel or symbols`);
+  }
+  if (view !== "terminal") throw new UsageError("--term-graphics needs --view terminal");
+  return value;
+}
+
 function parseHud(value: string): "auto" | "on" | "off" {
   if (value === "auto" || value === "on" || value === "off") return value;
   throw new UsageError(`Invalid --hud "${value}": expected auto, on or off`);
@@ -406,6 +546,16 @@ function parseSourceFlag(value: string): Source {
   } catch (error) {
     throw new UsageError(`Invalid --source "${value}": ${messageOf(error)}`);
   }
+}
+
+function parseRecordPath(value: string): string {
+  if (!/\.mkv$/i.test(value) || value.endsWith("/")) {
+    throw new UsageError(`Invalid --record "${value}": expected a file name ending in .mkv`);
+  }
+  if (hasControlCharacters(value)) {
+    throw new UsageError("Invalid --record: it contains control characters");
+  }
+  return value;
 }
 
 function parseSnapshotDir(value: string): string {

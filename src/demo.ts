@@ -51,6 +51,8 @@ export async function runDemo(options: Options, reporter: Reporter): Promise<num
       listen: undefined,
       peer: { hostname: "127.0.0.1", port },
       stats: options.stats ?? (window ? undefined : "text"),
+      // Alice serves (--serve); one port cannot take two servers.
+      serve: undefined,
     },
     { ...quiet, live: (l) => reporter.live(l), json: (v) => reporter.json(v) },
     { windowAt: [options.width + 20, 0] },

@@ -44,3 +44,20 @@ export function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n")[0] ?? text;
 }
+
+/**
+ * The reason a file system call failed, without the "(os error N): open
+ * '/path'" tail Deno adds (the caller names the path), in lower case.
+ *
+ * @example
+ * ```ts
+ * fileErrorReason(new Error("Permission denied (os error 13): open '/x'")); // "permission denied"
+ * ```
+ *
+ * @param error Anything a `Deno` file call threw.
+ * @returns The reason, e.g. `no such file or directory`.
+ */
+export function fileErrorReason(error: unknown): string {
+  const text = messageOf(error).replace(/\s*\(os error \d+\).*$/, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

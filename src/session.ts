@@ -5,10 +5,13 @@
  *
  * ```
  *  Producer ─▶ [latest] ─▶ Sender ══ FRAME ══▶ peer          (src/send)
- *     └─▶ self-view                  ▲ ACK
+ *     └─▶ self-view, --serve,        ▲ ACK
+ *         Recorder (track 2)
  *  peer ══ FRAME ══▶ Receiver ─▶ [latest] ─▶ Fanout ─▶ sinks  (src/receive)
- *                                     packet sinks: last JPEG (snapshots)
- *                                     picture sinks: CallWindow (src/view)
+ *                                     packet sinks: last JPEG (snapshots),
+ *                                       CallServer (src/serve, --serve),
+ *                                       Recorder (src/record, --record and r)
+ *                                     picture sinks: CallWindow or TerminalView (src/view)
  *  Connector ─▶ PeerLink per connection, Heartbeat, LinkState (src/net)
  * ```
  *
@@ -18,6 +21,7 @@
 import { Frame, ShimError } from "../ffi/mod.ts";
 import { CLOSE_TIMEOUT_MS, withTimeout } from "./async.ts";
 import { byeFor, type CallEnd, DONE, endForBye } from "./call/ending.ts";
+import { CallControls } from "./call/controls.ts";
 import { CallLimits } from "./call/limits.ts";
 import {
   inCallText,
@@ -41,15 +45,19 @@ import { Decoder } from "./receive/decoder.ts";
 import { Fanout } from "./receive/fanout.ts";
 import { LastJpeg } from "./receive/last_jpeg.ts";
 import { Receiver } from "./receive/receiver.ts";
+import { Recorder } from "./record/recorder.ts";
 import { Producer } from "./send/producer.ts";
 import { Sender } from "./send/sender.ts";
+import { CallServer } from "./serve/http_server.ts";
 import { describeSource } from "./source.ts";
 import { CallStats, formatStatsLine, RateMeter, type StatsLine, summarize } from "./stats.ts";
 import type { Reporter } from "./terminal.ts";
 import { CallWindow } from "./view/call_window.ts";
 import { displayAvailable } from "./view/display.ts";
-import type { KeyAction } from "./view/keys.ts";
-import { checkSnapshotDir, saveSnapshot } from "./view/snapshot.ts";
+import { TerminalView } from "./view/terminal_view.ts";
+import type { CallView } from "./view/call_view.ts";
+import type { SelfView } from "./view/self_view.ts";
+import { checkSnapshotDir } from "./view/snapshot.ts";
 
 export type { CallEnd } from "./call/ending.ts";
 
@@ -84,8 +92,13 @@ export class Session {
   #producer?: Producer;
   #decoder?: Decoder;
   #decoded?: Frame;
-  #window?: CallWindow;
+  #view?: CallView;
+  #selfView?: SelfView;
+  #controls: CallControls;
   #connector?: Connector;
+  #recorder: Recorder;
+  #server?: CallServer;
+  #lastStats: StatsLine | null = null;
 
   // The current connections and what the peer said in them.
   #links: PeerLink[] = [];
@@ -109,6 +122,24 @@ export class Session {
     this.#limits = new CallLimits(options);
     this.#linkState = new LinkState(options.reconnectTimeout, this.#started);
     this.#sender = new Sender(this.#sendBox, this.#stats);
+    this.#recorder = new Recorder({
+      path: options.record ?? `${options.snapshotDir.replace(/\/+$/, "")}/peercam.mkv`,
+      // With no source, there is nothing of this side's to record.
+      peerOnly: options.recordPeerOnly || options.source.kind === "none",
+      keys: options.window || options.view === "terminal",
+      status: (line) => this.#out.status(line),
+    });
+    this.#controls = new CallControls({
+      sender: this.#sender,
+      links: () => this.#links,
+      lastJpeg: this.#lastJpeg,
+      snapshotDir: options.snapshotDir,
+      peerName: () => this.#peerName,
+      toggleRecording: () => this.#recorder.toggle(),
+      view: () => this.#view,
+      quit: (why) => this.quit(why),
+      status: (line) => this.#out.status(line),
+    });
     this.#heartbeat = new Heartbeat({
       links: () => this.#links,
       onDead: (link, error) => this.#linkFailed(link, error),
@@ -129,7 +160,7 @@ export class Session {
         this.#limits.peerSatisfied = true;
         this.#checkLimits();
       },
-      video: (paused) => this.#window?.setCard(paused ? "paused" : "waiting"),
+      video: (paused) => this.#view?.setCard(paused ? "paused" : "waiting"),
       bye: (reason, text) => this.#onBye(reason, text),
       closed: (link) => {
         // Closed without a goodbye: the peer crashed or was killed (with a
@@ -165,10 +196,12 @@ export class Session {
       this.#connector = new Connector({
         listen: this.#o.listen,
         peer: this.#o.peer,
+        relay: this.#o.relay,
         hello: this.#hello(),
         status: (line) => this.#out.status(line),
       });
       const links = await this.#connector.connect(this.#abort.signal);
+      this.#stats.path = this.#connector.path;
       if (links) this.#startCall(links);
       await this.#ended;
     } catch (error) {
@@ -204,21 +237,54 @@ export class Session {
     if (o.window && !await displayAvailable()) {
       throw new CallError(
         "No display found (DISPLAY is unset or its X server is not running): " +
-          "run with --no-window to receive without showing video",
+          "run with --view terminal to watch in this terminal, or --no-window to receive " +
+          "without showing video",
       );
     }
-    if (o.window) await checkSnapshotDir(o.snapshotDir);
+    if (o.window || o.view === "terminal") await checkSnapshotDir(o.snapshotDir);
+    // The file is claimed now, so a path that cannot be written fails at
+    // start; it fills from the call's first frame.
+    if (o.record) await this.#recorder.start();
     this.#decoder = new Decoder();
     this.#decoded = new Frame();
     this.#producer = await Producer.open(o);
+    if (o.serve) this.#openServer(o.serve, o.serveToken);
     if (this.#producer) {
       const line = sourceModeText(this.#producer.mode, o.quality);
       if (line) this.#out.status(line);
     }
     if (o.window) this.#openWindow();
-    // With a window, capture starts now for the self-view; frames go out
-    // once there is a link.
-    if (this.#window) this.#startCapture();
+    if (o.view === "terminal") this.#openTerminal();
+    // With a window or --serve, capture starts now for the self-view; frames
+    // go out once there is a link.
+    if (this.#selfView || this.#server) this.#startCapture();
+  }
+
+  // --serve: bound before the network is touched, so a busy port fails at start.
+  #openServer(address: { hostname: string; port: number }, token?: string): void {
+    this.#server = CallServer.open(address, {
+      token,
+      selfName: this.#o.name,
+      status: () => ({
+        peer: this.#peerName,
+        phase: this.#peerName === null ? "waiting for the peer" : this.#linkState.phase,
+        stats: this.#lastStats,
+      }),
+    });
+    this.#out.status(`Serving the call at ${this.#server.url} (MJPEG: /stream, /snapshot)`);
+  }
+
+  // --view terminal: the peer's video in this terminal; status lines go to its last row.
+  #openTerminal(): void {
+    const view = new TerminalView({
+      graphics: this.#o.termGraphics,
+      env: Deno.env.toObject(),
+      onAction: (action) => this.#controls.act(action),
+      onRestored: () => this.#out.route?.(null),
+    });
+    this.#view = view;
+    this.#out.route?.(view);
+    this.#fanout().addPictureSink(view);
   }
 
   #openWindow(): void {
@@ -229,10 +295,11 @@ export class Session {
       size: { width: o.width, height: o.height },
       selfView: o.selfView,
       hud: o.hud,
-      onAction: (action) => this.#onKey(action),
+      onAction: (action) => this.#controls.act(action),
       onClosed: () => this.quit("You closed the window"),
     });
-    this.#window = window;
+    this.#view = window;
+    this.#selfView = window.selfView;
     this.#fanout().addPictureSink(window);
   }
 
@@ -256,12 +323,18 @@ export class Session {
   #startCapture(): void {
     const producer = this.#producer;
     if (!producer || this.#tasks.length > 0) return;
-    const selfView = this.#window?.selfView;
+    const selfView = this.#selfView;
+    const server = this.#server;
+    const recorder = this.#recorder;
     const capturing = producer.run(this.#sendBox, this.#abort.signal, {
       onEnd: () => this.#out.status("The source has ended; still receiving"),
-      onFrame: selfView
-        ? (packet) => selfView.offer(packet.payload.subarray(0, packet.length), this.#o.width)
-        : undefined,
+      onFrame: (packet) => {
+        const jpeg = packet.payload.subarray(0, packet.length);
+        selfView?.offer(jpeg, this.#o.width);
+        server?.ownFrame(jpeg, packet.timestamp);
+        // What is sent: frames once in the call, not while paused.
+        if (this.#callStarted > 0 && !this.#sender.paused) recorder.sent(jpeg, packet.timestamp);
+      },
     });
     this.#tasks.push(
       this.#track(capturing),
@@ -312,11 +385,13 @@ export class Session {
     }
     const fanout = this.#fanout();
     fanout.addPacketSink(this.#lastJpeg);
+    fanout.addPacketSink(this.#recorder);
+    if (this.#server) fanout.addPacketSink(this.#server);
     this.#startCapture();
     this.#tasks.push(this.#track(fanout.run(this.#recvBox, this.#abort.signal)));
     this.#attach(links);
     this.#heartbeat.start();
-    if (o.stats || this.#window) this.#startStats();
+    if (o.stats || this.#view || this.#server) this.#startStats();
     this.#checkLimits();
   }
 
@@ -337,11 +412,11 @@ export class Session {
       if (this.#sender.paused) link.send(MessageType.PAUSED);
     }
     this.#sender.use(first);
-    const window = this.#window;
-    if (window) {
-      window.setPeer(first.peer.name, first.secure);
-      window.setCard(this.#peerFlags & HelloFlag.VIDEO ? "waiting" : "no-video");
-      window.update({ phase: "connected" });
+    const view = this.#view;
+    if (view) {
+      view.setPeer(first.peer.name, first.secure);
+      view.setCard(this.#peerFlags & HelloFlag.VIDEO ? "waiting" : "no-video");
+      view.update({ phase: "connected" });
     }
   }
 
@@ -369,8 +444,8 @@ export class Session {
     this.#sender.use(undefined);
     this.#heartbeat.reset();
     this.#limits.resetPeer();
-    this.#window?.setCard("reconnecting");
-    this.#window?.update({ phase: "reconnecting" });
+    this.#view?.setCard("reconnecting");
+    this.#view?.update({ phase: "reconnecting" });
     this.#out.status(reconnectingText(reason, timeoutS));
     const deadline = setTimeout(
       () => this.#finish(new CallError(notBackText(timeoutS, reason))),
@@ -388,39 +463,10 @@ export class Session {
     }
     const took = this.#linkState.connected(performance.now()) ?? 0;
     this.#stats.reconnects++;
+    this.#stats.path = this.#connector!.path;
     this.#out.status(reconnectedText(links[0]!.peer.name, took, links[0]!.secure));
     this.#attach(links);
     this.#checkLimits();
-  }
-
-  #onKey(action: KeyAction): void {
-    if (action === "quit") this.quit("You ended the call");
-    else if (action === "pause") this.#pause(!this.#sender.paused);
-    else if (action === "snapshot") this.#snapshot();
-  }
-
-  #pause(paused: boolean): void {
-    this.#sender.pause(paused);
-    for (const link of this.#links) {
-      link.send(paused ? MessageType.PAUSED : MessageType.RESUMED);
-    }
-    this.#window?.update({ paused });
-    this.#out.status(
-      paused ? "You paused your video (press v to resume)" : "You resumed your video",
-    );
-  }
-
-  #snapshot(): void {
-    const bytes = this.#lastJpeg.bytes;
-    if (bytes === null) {
-      this.#out.status("No frame from the peer yet: no snapshot taken");
-      return;
-    }
-    // saveSnapshot copies the bytes before it waits: the next frame may overwrite them.
-    saveSnapshot(this.#o.snapshotDir, this.#peerName ?? "peer", bytes).then(
-      (path) => this.#out.status(`Saved a snapshot to ${path}`),
-      (error) => this.#out.status(`Cannot save a snapshot: ${messageOf(error)}`),
-    );
   }
 
   #onBye(reason: number, text: Uint8Array): void {
@@ -444,7 +490,8 @@ export class Session {
     this.#timers.push(setInterval(() => {
       this.#stats.droppedSending = this.#sendBox.dropped;
       const line: StatsLine = meter.sample(performance.now(), new Date());
-      this.#window?.update({ stats: line, phase: this.#linkState.phase });
+      this.#view?.update({ stats: line, phase: this.#linkState.phase });
+      this.#lastStats = line;
       if (mode === "json") this.#out.json(line);
       else if (mode === "text") this.#out.live(formatStatsLine(line));
     }, 1000));
@@ -482,7 +529,10 @@ export class Session {
       timeoutMs: CLOSE_TIMEOUT_MS,
     });
     await withTimeout(Promise.all(this.#tasks), CLOSE_TIMEOUT_MS);
-    this.#window?.close();
+    // No frame comes any more: finish the recording's file.
+    await this.#recorder.close();
+    await this.#view?.close();
+    await this.#server?.close();
     // Native calls still in flight free their handles when they return.
     this.#decoder?.close();
     this.#decoded?.close();

@@ -83,6 +83,8 @@ export class CallStats {
   clockOffsetMs = 0;
   /** Times the call reconnected after losing a connection. */
   reconnects = 0;
+  /** The path the call is on: `direct` or `via relay HOST:PORT` (null before it connects). */
+  path: string | null = null;
   /** Whole-call latency. */
   readonly latency: LatencyHistogram = new LatencyHistogram();
   /** Latency since the last report. */
@@ -116,6 +118,8 @@ export interface StatsLine {
   latency_ms_p50: number | null;
   latency_ms_p95: number | null;
   rtt_ms: number | null;
+  /** The path the call is on: `direct` or `via relay HOST:PORT` (null before it connects). */
+  path: string | null;
   /** This process's resident memory now (null where unknown). */
   rss_mb: number | null;
   /** JavaScript heap in use, and memory V8 tracks outside it (buffers), MB. */
@@ -144,6 +148,8 @@ export interface StatsSummary {
   rtt_ms: number | null;
   clock_offset_ms: number;
   reconnects: number;
+  /** The path the call was last on: `direct` or `via relay HOST:PORT` (null if it never connected). */
+  path: string | null;
   frame_width: number;
   frame_height: number;
   /** CPU time this process used, user plus system (null where unknown). */
@@ -194,6 +200,7 @@ export class RateMeter {
       latency_ms_p50: s.recentLatency.percentile(0.5),
       latency_ms_p95: s.recentLatency.percentile(0.95),
       rtt_ms: s.rttMs === null ? null : round(s.rttMs),
+      path: s.path,
       rss_mb: processUsage().rssMb,
       ...heapUsage(),
     };
@@ -242,6 +249,7 @@ export function summarize(
     rtt_ms: stats.rttMs === null ? null : round(stats.rttMs),
     clock_offset_ms: round(stats.clockOffsetMs),
     reconnects: stats.reconnects,
+    path: stats.path,
     frame_width: stats.frameWidth,
     frame_height: stats.frameHeight,
     cpu_s: usage.cpuS,

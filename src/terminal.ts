@@ -15,7 +15,23 @@ export interface Reporter {
   json(value: unknown): void;
   /** Ends the live line, if one is shown. */
   finish?(): void;
+  /**
+   * While a full-screen view owns the terminal (`--view terminal`), sends
+   * status and live lines to its status line instead (`null` stops that).
+   */
+  route?(line: StatusLine | null): void;
 }
+
+/** A one-line status display that status and live lines can be routed to. */
+export interface StatusLine {
+  /** Shows a status message. */
+  status(message: string): void;
+  /** Shows the live stats line. */
+  live(line: string): void;
+}
+
+/** Most status messages kept while routed, to print once the view is gone. */
+export const HELD_MESSAGES = 100;
 
 const encoder = new TextEncoder();
 
@@ -23,19 +39,51 @@ const encoder = new TextEncoder();
 export class Terminal implements Reporter {
   #liveShown = false;
   #tty: boolean;
+  #route: StatusLine | null = null;
+  #held: string[] = [];
 
   /** @param tty Whether stderr is a terminal (live line updated in place). */
   constructor(tty: boolean = Deno.stderr.isTerminal()) {
     this.#tty = tty;
   }
 
-  /** Prints a status line to stderr, above the live line. */
+  /**
+   * Sends status and live lines to `line` until called with null; then
+   * prints the status messages it was sent (the last
+   * {@linkcode HELD_MESSAGES}) to stderr, so they outlast the view.
+   *
+   * @param line The view's status line, or null.
+   */
+  route(line: StatusLine | null): void {
+    if (line !== null) {
+      this.finish();
+      this.#route = line;
+      return;
+    }
+    if (this.#route === null) return;
+    this.#route = null;
+    const held = this.#held;
+    this.#held = [];
+    for (const message of held) this.status(message);
+  }
+
+  /** Prints a status line to stderr, above the live line (or routes it). */
   status(message: string): void {
+    if (this.#route !== null) {
+      this.#held.push(message);
+      if (this.#held.length > HELD_MESSAGES) this.#held.shift();
+      this.#route.status(message);
+      return;
+    }
     this.#write(`${this.#clear()}peercam: ${message}\n`);
   }
 
   /** Updates the live line (a plain line when stderr is not a terminal). */
   live(line: string): void {
+    if (this.#route !== null) {
+      this.#route.live(line);
+      return;
+    }
     if (this.#tty) {
       this.#write(`\r\x1b[K${line}`);
       this.#liveShown = true;

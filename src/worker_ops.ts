@@ -9,7 +9,6 @@
  * @module
  */
 
-import type { ShimError } from "../ffi/error.ts";
 import type { ChannelMemory } from "./atomic_channel.ts";
 import type { GrabberOptions, SourceMode } from "./send/grabber.ts";
 import type { WorkerFailure } from "./worker_failure.ts";
@@ -57,7 +56,7 @@ export const DecodeOp = {
    * Decode a frame. Arguments: `float(0)` the packet payload's address,
    * `int(0)` its capacity, `int(1)` the JPEG's length, `float(1)` the
    * frame's address. Bytes that do not decode fail the call with a
-   * {@linkcode ShimError}.
+   * `ShimError`.
    */
   DECODE: 1,
   /** Release the decoder and end the worker. */

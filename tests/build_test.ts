@@ -6,9 +6,13 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { ROOT } from "./_tools.ts";
 
-async function build(dir: string): Promise<{ code: number; stderr: string }> {
+async function build(
+  dir: string,
+  env?: Record<string, string>,
+): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", `${dir}/build.ts`],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -33,9 +37,33 @@ Deno.test("shim/build.ts builds once, rebuilds on change, and reports a failed b
 
     await new Promise((r) => setTimeout(r, 20)); // a newer mtime than the library
     await Deno.writeTextFile(`${dir}/frame.cpp`, "\n// touched\n", { append: true });
-    const third = await build(dir);
+    // This time pkg-config knows only the required libraries: an optional
+    // one (recording, with FFmpeg's libavformat) is skipped, the rest build.
+    const pc = `${dir}/pkgconfig`;
+    await Deno.mkdir(pc);
+    for (const module of ["opencv4", "libturbojpeg", "libjpeg"]) {
+      const from = (await new Deno.Command("pkg-config", {
+        args: ["--variable", "pcfiledir", module],
+      }).output()).stdout;
+      await Deno.copyFile(
+        `${new TextDecoder().decode(from).trim()}/${module}.pc`,
+        `${pc}/${module}.pc`,
+      );
+    }
+    const third = await build(dir, { PKG_CONFIG_LIBDIR: pc });
     assertEquals(third.code, 0, third.stderr);
-    assertMatch(third.stderr, /built /);
+    assertMatch(
+      third.stderr,
+      /skipping libpeercam_record\.so: libavformat, libavcodec, libavutil development files not found \(install them with `sudo apt-get install libavformat-dev`\)/,
+    );
+    assertMatch(
+      third.stderr,
+      /skipping libpeercam_chafa\.so: chafa development files not found \(install them with `sudo apt-get install libchafa-dev libglib2\.0-dev`\)/,
+    );
+    assertMatch(
+      third.stderr,
+      /built .*libpeercam\.so, .*libpeercam_capture\.so, .*libpeercam_window\.so\n/,
+    );
 
     await Deno.writeTextFile(`${dir}/frame.cpp`, "\nthis is not C++;\n", { append: true });
     const broken = await build(dir);

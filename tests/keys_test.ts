@@ -10,6 +10,7 @@ const ACTIONS: Record<KeyAction, true> = {
   mirror: true,
   hud: true,
   snapshot: true,
+  record: true,
   help: true,
 };
 
@@ -60,6 +61,7 @@ Deno.test({
       ["i", "hud"],
       ["I", "hud"],
       ["s", "snapshot"],
+      ["r", "record"],
       ["?", "help"],
       ["h", "help"],
       ["H", "help"],
@@ -67,7 +69,7 @@ Deno.test({
     for (const [key, action] of cases) {
       assertEquals(actionForKey(key.charCodeAt(0)), action, `key "${key}"`);
     }
-    for (const key of ["r", "R", "a", " ", "0"]) {
+    for (const key of ["R", "a", " ", "0"]) {
       assertEquals(actionForKey(key.charCodeAt(0)), undefined, `key "${key}"`);
     }
   },

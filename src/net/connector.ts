@@ -1,13 +1,16 @@
 /**
  * {@linkcode Connector}: makes the call's connections. It listens for the
- * whole call (`--listen`), dials (`--peer`), or both, and hands over the
- * greeted links: at the start, and again after a connection is lost.
+ * whole call (`--listen`), dials (`--peer`), or both, and/or meets the peer
+ * at a transit relay (`--relay`), and hands over the greeted links: at the
+ * start, and again after a connection is lost. With a direct path and a
+ * relay, both are tried at once and the first to finish its handshake wins
+ * (Happy Eyeballs); the other is closed.
  *
  * @module
  */
 
 import type { Address } from "../cli.ts";
-import { CallError } from "../errors.ts";
+import { CallError, messageOf } from "../errors.ts";
 import { dialRetryText, dualMismatchText, waitingText } from "../call/status.ts";
 import { Acceptor } from "./acceptor.ts";
 import {
@@ -20,6 +23,14 @@ import {
 } from "./connect.ts";
 import { PeerLink } from "./peer_link.ts";
 import { HelloFlag } from "./protocol.ts";
+import { dialRelay, holdLobby, pathText, relayChannel, type RelayLink } from "./relay.ts";
+
+/**
+ * How long a finished relay path waits for a direct path still in its
+ * handshake: both sides then prefer the direct path, so that two sides that
+ * finish both paths at about the same time agree on one.
+ */
+export const DIRECT_GRACE_MS = 300;
 
 /** What the connector needs from the command line. */
 export interface ConnectorOptions {
@@ -27,16 +38,23 @@ export interface ConnectorOptions {
   listen?: Address;
   /** Where to dial the peer. */
   peer?: Address;
+  /** Where to meet the peer through a transit relay (needs `hello.code`). */
+  relay?: Address;
   /** Our hello and code. */
   hello: Greeting;
-  /** Status lines (waiting, retrying, connections turned away). */
+  /** Status lines (waiting, retrying, connections turned away, the path taken). */
   status: (line: string) => void;
 }
+
+type Path = "direct" | "relay";
 
 /** Opens the call's connections, again and again. */
 export class Connector {
   #o: ConnectorOptions;
   #acceptor?: Acceptor;
+  #channel?: Promise<string>;
+  #path: string | null = null;
+  #lobby?: { stop: AbortController; done: Promise<void> };
 
   /**
    * Opens the listening port (kept for the whole call) and says what this
@@ -60,17 +78,149 @@ export class Connector {
     }
     const peer = options.peer ? formatAddress(options.peer) : undefined;
     if (where || peer) options.status(waitingText(where, peer));
+    if (options.relay) {
+      if (options.hello.code === undefined) {
+        throw new CallError("A call through a relay needs a secret code (--secret)");
+      }
+      this.#channel = relayChannel(options.hello.code);
+      options.status(
+        `Meeting the peer at relay ${formatAddress(options.relay)} ` +
+          "(on a channel made from the code; start the other side with the same --relay and --secret)",
+      );
+    }
+  }
+
+  /** The path of the links {@linkcode connect} last returned: `direct` or `via relay HOST:PORT`. */
+  get path(): string | null {
+    return this.#path;
   }
 
   /**
-   * Makes one set of links: one (listen or dial) or two (both).
+   * Makes one set of links: one (listen, dial or relay) or two (listen and
+   * dial). With a direct path and a relay, the first path whose handshake
+   * completes wins and the other is closed; a status line names the path.
    *
    * @param signal Stops dialling and waiting.
    * @returns The links, dialled first, or null when `signal` aborted first.
    * @throws {CallError} When the peer is not a peercam peer, refuses, or was
-   * started with the other connection flags.
+   * started with the other connection flags; or the relay refuses or is not
+   * a transit relay (with a direct path too: when both paths failed).
    */
   async connect(signal: AbortSignal): Promise<PeerLink[] | null> {
+    const o = this.#o;
+    await this.#closeLobby();
+    const direct = o.listen !== undefined || o.peer !== undefined;
+    let won: { path: Path; links: Link[] } | null;
+    if (direct && o.relay) won = await this.#race(signal);
+    else if (o.relay) {
+      won = await this.#relayed(signal).then((l) => l && { path: "relay", links: l });
+    } else won = await this.#direct(signal).then((l) => l && { path: "direct", links: l });
+    if (won === null || signal.aborted) {
+      for (const link of won?.links ?? []) closeQuietly(link.conn);
+      return null;
+    }
+    this.#path = pathText(won.path === "relay" ? o.relay : undefined);
+    const relayed = won.links[0] as RelayLink;
+    if (won.path === "relay" && relayed.role === "acceptor") this.#openLobby();
+    // Which path won matters only when there was a choice.
+    if (o.relay) {
+      o.status(
+        won.path === "relay"
+          ? `Connected ${this.#path}`
+          : `Connected directly to ${won.links.map((l) => l.remote).join(" and ")}`,
+      );
+    }
+    const now = performance.now();
+    return won.links.map((l) => new PeerLink(l, now));
+  }
+
+  // Both paths at once; the first with links wins, except that a relay
+  // path waits DIRECT_GRACE_MS for a direct one still in progress. A path
+  // that fails is reported and the other goes on; both failing throws the
+  // first error.
+  #race(signal: AbortSignal): Promise<{ path: Path; links: Link[] } | null> {
+    const o = this.#o;
+    const stops = { direct: new AbortController(), relay: new AbortController() };
+    const onAbort = (): void => {
+      stops.direct.abort();
+      stops.relay.abort();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    const attempts: Record<Path, Promise<Link[] | null>> = {
+      direct: this.#direct(stops.direct.signal),
+      relay: this.#relayed(stops.relay.signal),
+    };
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let failed: unknown[] = [];
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const state: Record<Path, "trying" | "failed" | Link[]> = {
+        direct: "trying",
+        relay: "trying",
+      };
+      const finish = (winner: Path | null, error?: unknown): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        signal.removeEventListener("abort", onAbort);
+        for (const path of ["direct", "relay"] as const) {
+          if (path === winner) continue;
+          stops[path].abort();
+          // A loser that finishes anyway must not linger.
+          attempts[path].then((links) => links?.forEach((l) => closeQuietly(l.conn)), () => {});
+        }
+        if (error !== undefined) reject(error);
+        else resolve(winner === null ? null : { path: winner, links: state[winner] as Link[] });
+      };
+      for (const path of ["direct", "relay"] as const) {
+        const other = path === "direct" ? "relay" : "direct";
+        attempts[path].then(
+          (links) => {
+            if (done) return;
+            if (links === null) return finish(null); // aborted from outside
+            state[path] = links;
+            if (path === "direct" || state[other] === "failed") return finish(path);
+            grace = setTimeout(() => finish(path), DIRECT_GRACE_MS);
+          },
+          (error) => {
+            if (done) return;
+            state[path] = "failed";
+            failed = [...failed, error];
+            if (state[other] === "failed") return finish(null, failed[0]);
+            o.status(
+              `The ${path === "direct" ? "direct path" : "relay path"} failed: ${messageOf(error)}`,
+            );
+            if (Array.isArray(state[other])) finish(other);
+          },
+        );
+      }
+    });
+  }
+
+  async #relayed(signal: AbortSignal): Promise<Link[] | null> {
+    const o = this.#o;
+    const relay = o.relay!;
+    const since = performance.now();
+    let lastNotice = since;
+    const link = await dialRelay(relay, {
+      hello: o.hello,
+      channel: await this.#channel!,
+      signal,
+      retryBusy: this.#path !== null,
+      onRetry: (reason, attempt) => {
+        const t = performance.now();
+        if (attempt === 1 || t - lastNotice >= 10_000) {
+          lastNotice = t;
+          o.status(
+            dialRetryText(`relay ${formatAddress(relay)}`, reason, attempt, (t - since) / 1000),
+          );
+        }
+      },
+    });
+    return link && [link];
+  }
+
+  async #direct(signal: AbortSignal): Promise<Link[] | null> {
     const o = this.#o;
     const dual = Boolean(o.listen && o.peer);
     // Each link is checked as soon as it is greeted, so a peer started the
@@ -122,12 +272,39 @@ export class Connector {
       drop();
       return null;
     }
-    const now = performance.now();
-    return [dialed, accepted].filter((l): l is Link => l !== null).map((l) => new PeerLink(l, now));
+    return [dialed, accepted].filter((l): l is Link => l !== null);
   }
 
-  /** Stops listening. */
+  /** Stops listening and leaves the relay. */
   async close(): Promise<void> {
+    await this.#closeLobby();
     await this.#acceptor?.close();
+  }
+
+  // While in a call through the relay, one side keeps the channel busy.
+  #openLobby(): void {
+    const o = this.#o;
+    const stop = new AbortController();
+    const done = this.#channel!.then((channel) =>
+      holdLobby(o.relay!, {
+        channel,
+        name: o.hello.name,
+        signal: stop.signal,
+        onRefused: () =>
+          o.status(
+            `Turned away a caller at relay ${
+              formatAddress(o.relay!)
+            }: a call is already in progress`,
+          ),
+      })
+    );
+    this.#lobby = { stop, done };
+  }
+
+  async #closeLobby(): Promise<void> {
+    const lobby = this.#lobby;
+    this.#lobby = undefined;
+    lobby?.stop.abort();
+    await lobby?.done;
   }
 }

@@ -17,7 +17,8 @@ import {
   shadeRect,
   Window,
 } from "../../ffi/mod.ts";
-import type { FrameInfo, PictureSink } from "../receive/fanout.ts";
+import type { FrameInfo } from "../receive/fanout.ts";
+import type { CallView } from "./call_view.ts";
 import { type CardKind, cardText } from "./cards.ts";
 import { type HudInfo, hudLines, hudVisible } from "./hud.ts";
 import { actionForKey, type KeyAction, keyHelpLines } from "./keys.ts";
@@ -69,7 +70,7 @@ export function windowTitle(peerName: string | null, secure: boolean): string {
 }
 
 /** The call's window. */
-export class CallWindow implements PictureSink, Disposable {
+export class CallWindow implements CallView, Disposable {
   #o: CallWindowOptions;
   #win: Window;
   #card = new Frame();

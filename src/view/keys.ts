@@ -22,6 +22,7 @@ export type KeyAction =
   | "mirror"
   | "hud"
   | "snapshot"
+  | "record"
   | "help";
 
 /** One row of the key table. */
@@ -87,6 +88,13 @@ const TABLE: KeyBinding[] = [
     codes: [code("s")],
     action: "snapshot",
     description: "save the peer's last frame as a JPEG (in --snapshot-dir)",
+  },
+  {
+    // Not "R": Up arrives as 82, its code.
+    keys: ["r"],
+    codes: [code("r")],
+    action: "record",
+    description: "start/stop recording (a new file each time: --record)",
   },
   {
     keys: ["?", "h"],

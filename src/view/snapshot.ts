@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { CallError, messageOf } from "../errors.ts";
+import { CallError, fileErrorReason as reasonOf } from "../errors.ts";
 
 /** How many names `saveSnapshot` tries in one millisecond before giving up. */
 export const MAX_ATTEMPTS = 1000;
@@ -131,10 +131,4 @@ export async function saveSnapshot(
   throw new CallError(
     `Cannot save a snapshot in "${dir}": ${MAX_ATTEMPTS} files with this time's name already exist`,
   );
-}
-
-// Deno's messages end with "(os error N): open '/path'"; the caller names the path.
-function reasonOf(error: unknown): string {
-  const text = messageOf(error).replace(/\s*\(os error \d+\).*$/, "");
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }
