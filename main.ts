@@ -58,6 +58,7 @@ export async function main(args: string[]): Promise<number> {
       await Deno.stdout.write(new TextEncoder().encode(await listSources()));
       return 0;
     }
+    if (command.options.statsFile !== undefined) terminal.jsonTo(command.options.statsFile);
     if (command.kind === "demo") return await runDemo(command.options, terminal);
     const session = new Session(command.options, terminal);
     let interrupts = 0;

@@ -18,8 +18,7 @@ import { freePort } from "../src/net/ports.ts";
 import { Recording, RING_BYTES } from "../src/record/recording.ts";
 import { footage } from "./_footage.ts";
 import { OUT } from "./_native.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { peercam, summaryOf } from "./_peercam.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,34 +32,20 @@ const [w, h] = values.size.split("x").map(Number) as [number, number];
 const frames = Math.round(Number(values.seconds) * 30);
 const runs = Number(values.runs);
 
-interface Summary {
-  type: string;
-  frames_decoded: number;
-  latency_ms_p95: number | null;
-  cpu_s: number | null;
-}
-
-function peercam(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "--stats", "json", "--no-window", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function summaryOf(child: Deno.ChildProcess): Promise<{ summary: Summary; err: string }> {
-  const out = await child.output();
-  const err = new TextDecoder().decode(out.stderr);
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
-  const summary = JSON.parse(lines.at(-1) ?? "{}") as Summary;
-  if (!out.success || summary.type !== "summary") throw new Error(`peercam failed:\n${err}`);
-  return { summary, err };
-}
-
 /** One paced call; the recording side's p95 and CPU per frame. */
 async function call(clip: string, record: string | null): Promise<{ p95: number; cpuMs: number }> {
   const port = freePort();
-  const common = ["--source", clip, "--size", `${w}x${h}`, "--fps", "30", "--quality", "80"];
+  const common = [
+    "--no-window",
+    "--source",
+    clip,
+    "--size",
+    `${w}x${h}`,
+    "--fps",
+    "30",
+    "--quality",
+    "80",
+  ];
   const limit = ["--frames", String(frames)];
   const extra = record === null ? [] : ["--record", record];
   const a = peercam(["--listen", `127.0.0.1:${port}`, ...common, ...limit, ...extra]);

@@ -18,8 +18,7 @@ import { freePort } from "../src/net/ports.ts";
 import { Xvfb } from "../tests/_x11.ts";
 import { footage } from "./_footage.ts";
 import { OUT } from "./_native.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { peercam, summaryOf } from "./_peercam.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -35,32 +34,6 @@ const { values } = parseArgs({
 const [w, h] = values.size.split("x").map(Number) as [number, number];
 const frames = Math.round(Number(values.seconds) * 30);
 const runs = Number(values.runs);
-
-interface Summary {
-  type: string;
-  frames_decoded: number;
-  latency_ms_p95: number | null;
-  cpu_s: number | null;
-}
-
-function peercam(display: Xvfb, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "--stats", "json", ...args],
-    env: display.env(),
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function summaryOf(child: Deno.ChildProcess): Promise<Summary> {
-  const out = await child.output();
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").filter(Boolean);
-  const summary = JSON.parse(lines.at(-1) ?? "{}") as Summary;
-  if (!out.success || summary.type !== "summary") {
-    throw new Error(`peercam failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  return summary;
-}
 
 /** One paced call with windows; the worse direction's p95 and CPU per frame. */
 async function call(
@@ -83,10 +56,10 @@ async function call(
     String(frames),
     ...extras,
   ];
-  const a = peercam(x, ["--listen", `127.0.0.1:${port}`, "--name", "A", ...common]);
+  const a = peercam(["--listen", `127.0.0.1:${port}`, "--name", "A", ...common], x.env());
   await new Promise((r) => setTimeout(r, 500));
-  const b = peercam(y, ["--peer", `127.0.0.1:${port}`, "--name", "B", ...common]);
-  const [sa, sb] = await Promise.all([summaryOf(a), summaryOf(b)]);
+  const b = peercam(["--peer", `127.0.0.1:${port}`, "--name", "B", ...common], y.env());
+  const [{ summary: sa }, { summary: sb }] = await Promise.all([summaryOf(a), summaryOf(b)]);
   return {
     p95: Math.max(sa.latency_ms_p95 ?? Infinity, sb.latency_ms_p95 ?? Infinity),
     cpuMs: ((sa.cpu_s! + sb.cpu_s!) * 1000) / (sa.frames_decoded + sb.frames_decoded),

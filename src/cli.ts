@@ -68,6 +68,8 @@ export interface Options {
   duration?: number;
   /** Stats output (`--stats`). */
   stats?: "text" | "json";
+  /** Where the json stats go instead of stdout (`--stats-file`). */
+  statsFile?: string;
   /** Name shown to the peer (`--name`). */
   name: string;
   /** How long to try to reconnect after a lost connection, seconds; 0 = never (`--reconnect-timeout`). */
@@ -183,6 +185,8 @@ Browser:
 Output:
       --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
                             text to stderr, json lines (and a final summary) to stdout
+      --stats-file FILE     write the json lines to FILE instead of stdout (implies
+                            --stats json; for --view terminal, which draws on stdout)
       --name NAME           your name, shown in the peer's window title
 
 Security:
@@ -235,6 +239,7 @@ export function parseCommandLine(
         frames: { type: "string" },
         duration: { type: "string" },
         stats: { type: "string" },
+        "stats-file": { type: "string" },
         name: { type: "string" },
         demo: { type: "boolean" },
         secret: { type: "string" },
@@ -269,10 +274,16 @@ export function parseCommandLine(
   if (view === "terminal" && v.demo) {
     throw new UsageError("--demo shows two peers at once: --view terminal draws one call");
   }
-  if (view === "terminal" && v.stats === "json") {
+  if (v["stats-file"] !== undefined) {
+    if (v["stats-file"].trim() === "") throw new UsageError("Invalid --stats-file: it is empty");
+    if (v.stats !== undefined && v.stats !== "json") {
+      throw new UsageError("--stats-file writes json lines: drop --stats text");
+    }
+    v.stats = "json";
+  } else if (view === "terminal" && v.stats === "json") {
     throw new UsageError(
-      "--stats json writes to stdout, where --view terminal draws: use --stats text " +
-        "(shown on the status line) or redirect with --view none",
+      "--stats json writes to stdout, where --view terminal draws: use --stats-file FILE, " +
+        "or --stats text (shown on the status line)",
     );
   }
   const options: Options = {
@@ -304,6 +315,7 @@ export function parseCommandLine(
       ? undefined
       : parseNumber("--duration", v.duration, 0.001, 31_536_000, false),
     stats: v.stats === undefined ? undefined : parseStats(v.stats),
+    statsFile: v["stats-file"],
     name: parseName(v.name ?? defaultName(env)),
     newCode: false,
     serve: v.serve === undefined ? undefined : parseServe(v.serve),

@@ -1,9 +1,11 @@
 /**
  * {@linkcode Terminal}: status messages and the live stats line on stderr,
- * JSON lines on stdout.
+ * JSON lines on stdout (or in `--stats-file`).
  *
  * @module
  */
+
+import { CallError, fileErrorReason } from "./errors.ts";
 
 /** Where a session reports to. Tests substitute their own. */
 export interface Reporter {
@@ -41,6 +43,24 @@ export class Terminal implements Reporter {
   #tty: boolean;
   #route: StatusLine | null = null;
   #held: string[] = [];
+  #jsonSink: { writeSync(p: Uint8Array): number } = Deno.stdout;
+
+  /**
+   * Writes the json lines to a file of their own instead of stdout
+   * (`--stats-file`), created or emptied now.
+   *
+   * @param path The file.
+   * @throws {CallError} When it cannot be written.
+   */
+  jsonTo(path: string): void {
+    try {
+      this.#jsonSink = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (error) {
+      throw new CallError(`Cannot write --stats-file "${path}": ${fileErrorReason(error)}`, {
+        cause: error,
+      });
+    }
+  }
 
   /** @param tty Whether stderr is a terminal (live line updated in place). */
   constructor(tty: boolean = Deno.stderr.isTerminal()) {
@@ -95,7 +115,7 @@ export class Terminal implements Reporter {
   /** Writes a JSON line to stdout. */
   json(value: unknown): void {
     try {
-      writeAllSync(Deno.stdout, encoder.encode(`${JSON.stringify(value)}\n`));
+      writeAllSync(this.#jsonSink, encoder.encode(`${JSON.stringify(value)}\n`));
     } catch (error) {
       // A reader that went away (`| head`) is not the call's problem.
       if (!(error instanceof Deno.errors.BrokenPipe)) throw error;

@@ -64,6 +64,8 @@ Deno.test("parseCommandLine() reads every flag, long and short", () => {
   assertEquals([o.selfView, o.snapshotDir, o.hud], [false, "/tmp/shots", "off"]);
   assertEquals(call("-l", "1").hud, "auto", "the HUD shows by itself by default");
   assertEquals(call("-l", "1", "--hud=on").hud, "on");
+  const withFile = call("-l", "1", "--view", "terminal", "--stats-file", "s.jsonl");
+  assertEquals([withFile.stats, withFile.statsFile], ["json", "s.jsonl"], "implies --stats json");
   assertEquals(call("-l", "1", "--snapshot-dir=rel/dir").snapshotDir, "rel/dir");
   assertEquals(call("--listen=[::1]:9", "--peer", "[fe80::1]:80").peer, {
     hostname: "fe80::1",
@@ -149,6 +151,9 @@ Deno.test("parseCommandLine() reports each usage error in one line", () => {
     ],
     [["--list-sources=yes"], "--list-sources takes no value"],
     [["-l", "1", "--hud", "always"], 'Invalid --hud "always": expected auto, on or off'],
+    [["-l", "1", "--stats", "text", "--stats-file", "s.jsonl"], "--stats-file writes json lines"],
+    [["-l", "1", "--stats-file", ""], "Invalid --stats-file: it is empty"],
+    [["-l", "1", "--view", "terminal", "--stats", "json"], "use --stats-file FILE"],
     [["--demo", "-l", "1"], "--demo makes its own connection"],
   ];
   for (const [args, includes] of cases) usage(args, includes);

@@ -79,12 +79,13 @@ Deno.test("Decoder.close() with a decode in flight: it completes, the frame is f
     // worker now would leave the decode unfinished.
     assertEquals(events, [], "nothing freed or ended while the worker writes into the frame");
     assertEquals(await withTimeout(decoding, 5000), undefined, "the decode in flight completes");
-    assertEquals(events, ["frame freed"], "the frame is freed once the decode is done");
+    // Both follow the decode; which of the two comes first is the scheduler's.
+    assert(events.includes("frame freed"), "the frame is freed once the decode is done");
     const settled = performance.now();
     while (events.length < 2 && performance.now() - settled < CLOSE_TIMEOUT_MS + 1000) {
       await delay(5);
     }
-    assertEquals(events, ["frame freed", "worker ended"]);
+    assertEquals(events.toSorted(), ["frame freed", "worker ended"], "each once");
     // Ended by its closing call, not stopped by the timeout.
     assert(performance.now() - settled < CLOSE_TIMEOUT_MS / 2, "the worker ended promptly");
     await assertRejects(

@@ -118,3 +118,36 @@ Deno.test("main: --demo runs two peers headless and shows the stats line", async
   assertMatch(r.stderr, /received [\d.]+ fps/);
   assertMatch(r.stderr, /Demo finished/);
 });
+
+Deno.test("main: --stats-file takes the json lines and the summary off stdout", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/stats.jsonl`;
+    const r = await runPeer([
+      "--demo",
+      "--no-window",
+      "--duration",
+      "2",
+      "--size",
+      "320x240",
+      "--stats-file",
+      file,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, "", "nothing on stdout");
+    const lines = Deno.readTextFileSync(file).trim().split("\n").map((l) => JSON.parse(l));
+    assert(lines.some((l) => l.type === "stats"), "the once-a-second lines");
+    assertEquals(lines.at(-1).type, "summary");
+    assert(lines.at(-1).frames_decoded > 10, JSON.stringify(lines.at(-1)));
+
+    const bad = await runPeer(["--demo", "--no-window", "--stats-file", `${dir}/no/such/x`]);
+    assertEquals(bad.code, 1);
+    assertMatch(
+      bad.stderr,
+      /^peercam: Cannot write --stats-file "[^"]+": no such file or directory/m,
+    );
+    assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
