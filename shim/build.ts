@@ -1,14 +1,15 @@
 /**
- * Builds the shim's three libraries in `shim/build/` (`deno task
+ * Builds the shim's libraries in `shim/build/` (`deno task
  * build:shim`): `libpeercam.so` (frames and the JPEG codec: OpenCV's core,
  * libjpeg-turbo), `libpeercam_capture.so` (sources: OpenCV's video I/O) and
  * `libpeercam_window.so` (the window and drawing into frames: OpenCV's
  * highgui and imgproc). Split so that a process loads only what it uses:
  * video I/O alone pulls in some 240 shared libraries (FFmpeg, GStreamer),
  * 0.1 s of CPU and 70 MB of RSS to load, which a peer that only receives
- * never needs. `libpeercam_record.so` (recording: FFmpeg's libavformat) is
- * optional: without its development files it is skipped with a message and
- * the others still build.
+ * never needs. `libpeercam_record.so` (recording: FFmpeg's libavformat) and
+ * `libpeercam_chafa.so` (the terminal view: libchafa) are optional: without
+ * their development files they are skipped with a message and the others
+ * still build.
  *
  * Rebuilds only when a source, this script or the compiler flags changed; a
  * failed build exits non-zero with the compiler's output.

@@ -58,9 +58,10 @@ typedef struct pc_recorder pc_recorder;
 typedef struct pc_term pc_term;
 
 /*
- * The shim is three libraries (shim/build.ts): libpeercam (frames, encoder,
- * decoder), libpeercam_capture (capture) and libpeercam_window (window and
- * drawing), and libpeercam_record (recording; optional).
+ * The shim is five libraries (shim/build.ts), each loaded when first used:
+ * libpeercam (frames, encoder, decoder), libpeercam_capture (capture),
+ * libpeercam_window (window and drawing), libpeercam_record (recording;
+ * optional) and libpeercam_chafa (the terminal view; optional).
  * Each returns the PC_ABI_VERSION it was built with.
  */
 int pc_abi_version(void);
