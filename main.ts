@@ -11,7 +11,8 @@
  */
 
 import { ShimLoadError } from "./ffi/loader.ts";
-import { type Command, HELP, parseCommandLine } from "./src/cli.ts";
+import { type Command, parseCommandLine } from "./src/cli.ts";
+import { HELP } from "./src/help.ts";
 import { runDemo } from "./src/demo.ts";
 import { CallError, messageOf, UsageError } from "./src/errors.ts";
 import { listSources } from "./src/list_sources.ts";

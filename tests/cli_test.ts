@@ -1,4 +1,5 @@
-import { DEFAULTS, HELP, type Options, parseCommandLine } from "../src/cli.ts";
+import { DEFAULTS, type Options, parseCommandLine } from "../src/cli.ts";
+import { HELP } from "../src/help.ts";
 import { UsageError } from "../src/errors.ts";
 import { keyHelpLines, KEYS } from "../src/view/keys.ts";
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";

@@ -1,5 +1,6 @@
 import { Frame, JpegEncoder } from "../ffi/mod.ts";
-import { HELP, type Options, parseCommandLine } from "../src/cli.ts";
+import { type Options, parseCommandLine } from "../src/cli.ts";
+import { HELP } from "../src/help.ts";
 import { CallError } from "../src/errors.ts";
 import { Latest } from "../src/latest.ts";
 import { Packet } from "../src/packet.ts";

@@ -3,7 +3,8 @@
  * flags, and the server fed frames in-process (real HTTP on loopback).
  */
 
-import { HELP, parseCommandLine, parseServe } from "../src/cli.ts";
+import { parseCommandLine, parseServe } from "../src/cli.ts";
+import { HELP } from "../src/help.ts";
 import { CallError, UsageError } from "../src/errors.ts";
 import type { FrameInfo } from "../src/receive/fanout.ts";
 import { ConnectionGate } from "../src/serve/gate.ts";

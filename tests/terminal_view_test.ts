@@ -4,7 +4,8 @@
  * status line routing (src/terminal.ts): no terminal, no permissions.
  */
 
-import { HELP, parseCommandLine } from "../src/cli.ts";
+import { parseCommandLine } from "../src/cli.ts";
+import { HELP } from "../src/help.ts";
 import { UsageError } from "../src/errors.ts";
 import { Terminal } from "../src/terminal.ts";
 import {
