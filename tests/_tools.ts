@@ -72,3 +72,24 @@ export function psnr(a: Uint8Array, b: Uint8Array): number {
   const mse = sum / a.length;
   return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
 }
+
+/**
+ * Runs a shell command line with the system directories (`/usr/sbin`,
+ * `/sbin`: ip, tc, sysctl) on PATH, which a non-login PATH may lack.
+ *
+ * @param cmd The command line.
+ * @returns Whether it succeeded, and its output (stdout then stderr), trimmed.
+ */
+export async function sh(cmd: string): Promise<{ ok: boolean; out: string }> {
+  try {
+    const r = await new Deno.Command("sh", {
+      args: ["-c", `PATH="$PATH:/usr/sbin:/sbin"; ${cmd}`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+    return { ok: r.success, out: out.trim() };
+  } catch (error) {
+    return { ok: false, out: String(error) };
+  }
+}

@@ -6,22 +6,8 @@
 
 import { assert, assertMatch } from "./_assert.ts";
 import { Peer } from "./_peer.ts";
+import { sh } from "./_tools.ts";
 import type { StatsLine } from "../src/stats.ts";
-
-async function sh(cmd: string): Promise<{ ok: boolean; out: string }> {
-  try {
-    // ip and tc live in /usr/sbin or /sbin, which a non-login PATH may lack.
-    const r = await new Deno.Command("sh", {
-      args: ["-c", `PATH="$PATH:/usr/sbin:/sbin"; ${cmd}`],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-    return { ok: r.success, out: out.trim() };
-  } catch (error) {
-    return { ok: false, out: String(error) };
-  }
-}
 
 // What this machine allows, probed once in a throwaway namespace.
 const probe = `pcprobe${Deno.pid}`;

@@ -6,7 +6,7 @@
 
 import puppeteer from "puppeteer-core";
 import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
-import { freePort, ROOT, run } from "./_tools.ts";
+import { freePort, ROOT, run, sh } from "./_tools.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { isJpeg, MjpegReader, rssMb } from "./_mjpeg.ts";
 
@@ -201,21 +201,6 @@ Deno.test("--serve on a busy port exits 1 with one line; a bad value exits 2", a
     busy.close();
   }
 });
-
-async function sh(cmd: string): Promise<{ ok: boolean; out: string }> {
-  try {
-    // ip and sysctl live in /usr/sbin or /sbin, which a non-login PATH may lack.
-    const r = await new Deno.Command("sh", {
-      args: ["-c", `PATH="$PATH:/usr/sbin:/sbin"; ${cmd}`],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-    return { ok: r.success, out: out.trim() };
-  } catch (error) {
-    return { ok: false, out: String(error) };
-  }
-}
 
 // Linux grows a loopback connection's send buffer to 4 MB (tcp_wmem), some
 // fifty 720p frames that no server can take back: a slow reader would see
