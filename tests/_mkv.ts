@@ -116,21 +116,3 @@ export async function decodeErrors(path: string): Promise<string> {
   const text = new TextDecoder().decode(out.stderr).trim();
   return out.success ? text : `exit ${out.code}: ${text}`;
 }
-
-/** Splits a clip into its JPEG frames (`ffmpeg -c copy -f image2`), as byte strings. */
-export async function clipFrames(clip: string, dir: string): Promise<Set<string>> {
-  await run("ffmpeg", [
-    "-v",
-    "error",
-    "-i",
-    clip,
-    "-c:v",
-    "copy",
-    "-f",
-    "image2",
-    `${dir}/%04d.jpg`,
-  ]);
-  return new Set(
-    [...Deno.readDirSync(dir)].map((e) => Deno.readFileSync(`${dir}/${e.name}`).join(",")),
-  );
-}

@@ -93,3 +93,21 @@ export async function sh(cmd: string): Promise<{ ok: boolean; out: string }> {
     return { ok: false, out: String(error) };
   }
 }
+
+/** Splits a clip into its JPEG frames (`ffmpeg -c copy -f image2`), as byte strings. */
+export async function clipFrames(clip: string, dir: string): Promise<Set<string>> {
+  await run("ffmpeg", [
+    "-v",
+    "error",
+    "-i",
+    clip,
+    "-c:v",
+    "copy",
+    "-f",
+    "image2",
+    `${dir}/%04d.jpg`,
+  ]);
+  return new Set(
+    [...Deno.readDirSync(dir)].map((e) => Deno.readFileSync(`${dir}/${e.name}`).join(",")),
+  );
+}

@@ -7,9 +7,9 @@
 
 import { windowTitle } from "../src/view/call_window.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { clipFrames, decodeErrors, extractPackets, packetTimes, probe } from "./_mkv.ts";
+import { decodeErrors, extractPackets, packetTimes, probe } from "./_mkv.ts";
 import { listening, Peer, runPeer } from "./_peer.ts";
-import { freePort, makeClip, run } from "./_tools.ts";
+import { clipFrames, freePort, makeClip, run } from "./_tools.ts";
 import { Xvfb } from "./_x11.ts";
 
 const W = 320, H = 240;

@@ -77,6 +77,8 @@ export class CallWindow implements CallView, Disposable {
   #cardKind: CardKind | null = "waiting";
   #cardDrawn = -Infinity;
   #shown: { width: number; height: number };
+  #frameWidth = 0;
+  #frameHeight = 0;
   #hud: HudInfo = { peerName: null, secure: null, phase: "connecting", stats: null, paused: false };
   #hudLines: string[] = hudLines(this.#hud);
   #hudChoice: boolean | null = null;
@@ -152,10 +154,17 @@ export class CallWindow implements CallView, Disposable {
     if (this.#closed) return;
     this.#cardKind = null;
     const width = frame.width, height = frame.height;
-    if (!this.#win.fullscreen && !sameSize(this.#shown, fit(width, height))) {
-      // Fit the window to the peer's frames whenever their size changes.
-      this.#shown = fit(width, height);
-      this.#win.resize(this.#shown.width, this.#shown.height);
+    // Fit the window to the peer's frames whenever their size changes (not
+    // in fullscreen: then at the first frame after it). Checked in JS first,
+    // so a steady call makes no window query per frame.
+    if ((width !== this.#frameWidth || height !== this.#frameHeight) && !this.#win.fullscreen) {
+      this.#frameWidth = width;
+      this.#frameHeight = height;
+      const shown = fit(width, height);
+      if (!sameSize(this.#shown, shown)) {
+        this.#shown = shown;
+        this.#win.resize(shown.width, shown.height);
+      }
     }
     this.#compose(frame);
     this.#win.show(frame);
