@@ -49,6 +49,41 @@ export interface CaptureOptions {
   label?: string;
 }
 
+/**
+ * Scales `src` into `dst` at `width` x `height`: area averaging when
+ * shrinking (each pixel the mean of the ones it covers), bilinear when
+ * enlarging. `dst`'s pixel buffer is reused when its size is unchanged, so a
+ * frame loop that scales to a steady size allocates nothing. Blocks the
+ * calling thread; lives in `libpeercam_capture` (loaded on first use), next
+ * to the capture whose frames it scales.
+ *
+ * @example
+ * ```ts
+ * capture.readSync(full); // 640x480
+ * resizeFrame(full, small, 320, 240);
+ * ```
+ *
+ * @param src The frame to scale (not empty).
+ * @param dst The frame to overwrite (not `src`).
+ * @param width Width in pixels, 1 to 8192.
+ * @param height Height in pixels, 1 to 8192 (and at most 8192 x 4320 pixels in all).
+ * @throws {ShimError} With `code` `Status.ERR_ARG` when `src` is empty or is
+ * `dst`, or the size is not a whole number in range; `Status.ERR` when out of memory.
+ */
+export function resizeFrame(src: Frame, dst: Frame, width: number, height: number): void {
+  const what = "Cannot resize frame";
+  if (!Number.isInteger(width) || !Number.isInteger(height)) {
+    throw new ShimError(`${what}: invalid size ${width}x${height}`, Status.ERR_ARG);
+  }
+  const code = loadCaptureShim().pc_frame_resize(src.handle, dst.handle, width, height);
+  check(code, what, () => {
+    if (code !== Status.ERR_ARG) return "out of memory";
+    if (Deno.UnsafePointer.equals(src.handle, dst.handle)) return "the source is the destination";
+    if (src.width === 0) return "the source frame is empty";
+    return `invalid size ${width}x${height}`;
+  });
+}
+
 /** The outcome of {@linkcode Capture.readSync}: a frame, or the end of the source. */
 export type ReadResult = "frame" | "end";
 

@@ -11,6 +11,7 @@ export {
   LABEL_MAX,
   type ReadJpegResult,
   type ReadResult,
+  resizeFrame,
   SourceKind,
   type SourceKindName,
 } from "./capture.ts";

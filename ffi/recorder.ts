@@ -4,7 +4,10 @@
  * into the file as they are, never re-encoded, and each one is flushed to
  * the file as it is written, so a killed process leaves a readable file.
  * Every call blocks the calling thread: peercam makes them in its recording
- * worker (`src/record/record_worker.ts`).
+ * worker (`src/record/record_worker.ts`), which brings every frame to the
+ * size its track's header declares: a frame written here at another size
+ * is kept at its own, which decoders take badly (FFmpeg's, starting on a
+ * half-height frame, takes it for an interlaced field).
  *
  * @module
  */

@@ -62,7 +62,10 @@ export const symbols = {
   pc_decoder_error: { parameters: ["pointer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The `Deno.dlopen` interface of `libpeercam_capture`: capture sources. */
+/**
+ * The `Deno.dlopen` interface of `libpeercam_capture`: capture sources, and
+ * scaling frames (OpenCV's imgproc, which this library links already).
+ */
 export const captureSymbols = {
   // int pc_capture_abi_version(void)
   pc_capture_abi_version: { parameters: [], result: "i32" },
@@ -89,6 +92,8 @@ export const captureSymbols = {
   pc_capture_set_label: { parameters: ["pointer", "buffer"], result: "i32" },
   // const char *pc_capture_error(const pc_capture *cap)
   pc_capture_error: { parameters: ["pointer"], result: "pointer" },
+  // int pc_frame_resize(const pc_frame *src, pc_frame *dst, int width, int height)
+  pc_frame_resize: { parameters: ["pointer", "pointer", "i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The `Deno.dlopen` interface of `libpeercam_window`: the window and drawing. */

@@ -305,4 +305,23 @@ int pc_capture_set_label(pc_capture *cap, const char *label) {
 
 const char *pc_capture_error(const pc_capture *cap) { return pc_error_of(cap); }
 
+int pc_frame_resize(const pc_frame *src, pc_frame *dst, int width, int height) {
+  if (src == nullptr || dst == nullptr || src == dst || src->mat.empty() ||
+      src->mat.type() != CV_8UC3 || width < 1 || height < 1 ||
+      width > PC_MAX_EDGE || height > PC_MAX_EDGE ||
+      static_cast<long>(width) * height > PC_MAX_PIXELS) {
+    return PC_ERR_ARG;
+  }
+  try {
+    const cv::Mat &m = src->mat;
+    const bool shrink = width <= m.cols && height <= m.rows;
+    // create() inside resize keeps dst's buffer when the size is the same.
+    cv::resize(m, dst->mat, cv::Size(width, height), 0, 0,
+               shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return PC_OK;
+  } catch (...) {
+    return PC_ERR;
+  }
+}
+
 }  // extern "C"

@@ -110,6 +110,13 @@ int pc_capture_rewind(pc_capture *cap);
  * '?'; NULL or "" draws none). Other sources ignore it. */
 int pc_capture_set_label(pc_capture *cap, const char *label);
 const char *pc_capture_error(const pc_capture *cap);
+/* Scales src into dst at width x height (1..PC_MAX_EDGE each, at most
+ * PC_MAX_PIXELS): area averaging when shrinking, bilinear when enlarging;
+ * dst's pixel buffer is reused when its size is unchanged. In
+ * libpeercam_capture, with the capture that makes the frames. PC_ERR_ARG
+ * for a NULL or empty src, src == dst, or a size out of range; PC_ERR when
+ * OpenCV fails (out of memory). Frames keep no message. */
+int pc_frame_resize(const pc_frame *src, pc_frame *dst, int width, int height);
 
 /* --- JPEG encoder ------------------------------------------------------ */
 pc_encoder *pc_encoder_new(void);

@@ -12,6 +12,7 @@ import { encodeName, MAX_NAME_BYTES } from "./net/protocol.ts";
 import { generateCode, normalizeCode } from "./net/secret.ts";
 import { tokenProblem } from "./serve/token.ts";
 import { parseSource, type Source } from "./source.ts";
+import type { DegradePreference } from "./send/ladder.ts";
 
 /** A host and port. */
 export interface Address {
@@ -37,8 +38,14 @@ export interface Options {
   height: number;
   /** Capture rate cap; 0 = as fast as the source delivers (`--fps`). */
   fps: number;
-  /** JPEG quality 1..100 (`--quality`). */
+  /** JPEG quality 1..100 (`--quality`): the ceiling, and where a call starts. */
   quality: number;
+  /** Whether the sender fits quality, size and rate to the link (false with `--no-adapt`). */
+  adapt: boolean;
+  /** What to give up first when the link lacks room (`--degrade`). */
+  degrade: DegradePreference;
+  /** The most this side sends, kbit/s (`--max-kbps`), or null for no cap. */
+  maxKbps: number | null;
   /**
    * Whether a source stored as JPEG (an MJPEG file or stream) at exactly the
    * frame size may be sent as it is, without decoding and re-encoding: true
@@ -136,6 +143,9 @@ export function parseCommandLine(
         size: { type: "string" },
         fps: { type: "string" },
         quality: { type: "string", short: "q" },
+        "no-adapt": { type: "boolean" },
+        degrade: { type: "string" },
+        "max-kbps": { type: "string" },
         "no-window": { type: "boolean" },
         view: { type: "string" },
         "term-graphics": { type: "string" },
@@ -209,6 +219,11 @@ export function parseCommandLine(
       ? DEFAULTS.quality
       : parseNumber("--quality", v.quality, 1, 100, true),
     passthrough: v.quality === undefined,
+    adapt: !v["no-adapt"],
+    degrade: parseDegrade(v.degrade, v["no-adapt"] === true),
+    maxKbps: v["max-kbps"] === undefined
+      ? null
+      : parseNumber("--max-kbps", v["max-kbps"], 64, 10_000_000, false),
     window: view === "window",
     view,
     termGraphics: parseTermGraphics(v["term-graphics"], view),
@@ -233,6 +248,11 @@ export function parseCommandLine(
       ? DEFAULTS.reconnectTimeout
       : parseNumber("--reconnect-timeout", v["reconnect-timeout"], 0, 86_400, false),
   };
+  if (v["no-adapt"] && options.maxKbps !== null) {
+    throw new UsageError(
+      "--max-kbps needs the rate control that --no-adapt turns off: drop one of them",
+    );
+  }
   const secret = v.secret ?? env.secret;
   if (secret !== undefined && secret.trim() !== "") {
     const from = v.secret !== undefined ? "--secret" : "PEERCAM_SECRET";
@@ -259,6 +279,19 @@ export function parseCommandLine(
     );
   }
   return { kind: v.demo ? "demo" : "call", options };
+}
+
+// `--degrade balanced|resolution|framerate` (balanced by default).
+function parseDegrade(value: string | undefined, noAdapt: boolean): DegradePreference {
+  if (value === undefined) return "balanced";
+  if (noAdapt) {
+    throw new UsageError("--degrade chooses how the rate control adapts: drop --no-adapt");
+  }
+  if (value === "balanced" || value === "resolution" || value === "framerate") return value;
+  throw new UsageError(
+    `Invalid --degrade "${value}": balanced (quality, then size, then frame rate), ` +
+      "resolution (keep the size) or framerate (keep the frame rate)",
+  );
 }
 
 // `--stats` takes an optional value, which parseArgs cannot express: a bare

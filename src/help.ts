@@ -31,7 +31,15 @@ Video:
                             (synthetic pattern) or "none" (watch only)
       --size WxH            frame size to send (default ${DEFAULTS.size})
       --fps N               capture rate cap, 0 = as fast as the source (default ${DEFAULTS.fps})
-  -q, --quality 1..100      JPEG quality (default ${DEFAULTS.quality})
+  -q, --quality 1..100      JPEG quality: the best sent, and where a call starts (default
+                            ${DEFAULTS.quality}; without it an MJPEG source at --size is sent as stored)
+      --degrade balanced|resolution|framerate
+                            what a slow link takes first: balanced (default) lowers quality
+                            to 40, then the size (3/4, 1/2), then the frame rate (1/2, 1/3);
+                            resolution keeps the size; framerate keeps the frame rate
+      --max-kbps N          send at most N kbit/s (the rate control stays under it)
+      --no-adapt            fixed quality, size and frame rate whatever the link (no rate
+                            control; at most 3 frames in flight)
       --list-sources        list the cameras (/dev/video*) with their names, and exit
 
 Window:
@@ -81,7 +89,8 @@ Browser:
                             A-Z a-z 0-9 . _ ~ -)
 
 Output:
-      --stats [text|json]   once a second: fps, kbit/s, drops, decode errors and latency;
+      --stats [text|json]   once a second: fps, kbit/s, drops, decode errors, latency and what
+                            is sent (quality, size, frame rate, target, capacity, queueing);
                             text to stderr, json lines (and a final summary) to stdout
       --stats-file FILE     write the json lines to FILE instead of stdout (implies
                             --stats json; for --view terminal, which draws on stdout)

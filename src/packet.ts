@@ -24,8 +24,22 @@ export class Packet {
   seq = 0;
   /** Capture time, ms since the Unix epoch (sender's clock). */
   timestamp = 0;
+  /**
+   * The JPEG quality a produced frame was encoded at, 1 to 100, or
+   * `AS_STORED` (0) for a source's stored bytes sent as they are. Set by the
+   * producer, like `width` and `height`; not sent on the wire.
+   */
+  quality = 0;
+  /** A produced frame's width in pixels, as encoded. */
+  width = 0;
+  /** A produced frame's height in pixels, as encoded. */
+  height = 0;
   /** The connection a received frame came on (to acknowledge it there). */
   from: PeerLink | undefined = undefined;
+  /** When a received frame's header arrived, ms since the Unix epoch (this side's clock). */
+  firstByteTime = 0;
+  /** When its last byte arrived, on the same clock. */
+  lastByteTime = 0;
 
   /** @param capacity Initial payload capacity in bytes. */
   constructor(capacity: number) {

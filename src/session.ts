@@ -47,6 +47,7 @@ import { LastJpeg } from "./receive/last_jpeg.ts";
 import { Receiver } from "./receive/receiver.ts";
 import { Recorder } from "./record/recorder.ts";
 import { Producer } from "./send/producer.ts";
+import { RateController } from "./send/rate_controller.ts";
 import { Sender } from "./send/sender.ts";
 import { CallServer } from "./serve/http_server.ts";
 import { describeSource } from "./source.ts";
@@ -86,6 +87,7 @@ export class Session {
   #sendBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
   #recvBox = new Latest([0, 1, 2].map(() => new Packet(256 * 1024)));
   #sender: Sender;
+  #rate?: RateController;
   #receiver: Receiver;
   #heartbeat: Heartbeat;
   #lastJpeg = new LastJpeg();
@@ -121,7 +123,28 @@ export class Session {
     this.#settings = settings;
     this.#limits = new CallLimits(options);
     this.#linkState = new LinkState(options.reconnectTimeout, this.#started);
-    this.#sender = new Sender(this.#sendBox, this.#stats);
+    this.#heartbeat = new Heartbeat({
+      links: () => this.#links,
+      onDead: (link, error) => this.#linkFailed(link, error),
+    });
+    if (options.adapt && options.source.kind !== "none") {
+      this.#rate = new RateController({
+        ceiling: {
+          quality: options.quality,
+          width: options.width,
+          height: options.height,
+          fps: options.fps,
+        },
+        degrade: options.degrade,
+        maxKbps: options.maxKbps,
+        asStored: options.passthrough,
+      });
+    }
+    this.#sender = new Sender(
+      this.#sendBox,
+      this.#stats,
+      this.#rate && { controller: this.#rate, clock: this.#heartbeat.clock },
+    );
     this.#recorder = new Recorder({
       path: options.record ?? `${options.snapshotDir.replace(/\/+$/, "")}/peercam.mkv`,
       // With no source, there is nothing of this side's to record.
@@ -140,16 +163,12 @@ export class Session {
       quit: (why) => this.quit(why),
       status: (line) => this.#out.status(line),
     });
-    this.#heartbeat = new Heartbeat({
-      links: () => this.#links,
-      onDead: (link, error) => this.#linkFailed(link, error),
-    });
     this.#receiver = new Receiver(this.#recvBox, this.#stats, {
       frame: (timestamp) =>
         this.#producer?.peerCaptured(
           this.#heartbeat.clock.toLocal(timestamp) - performance.timeOrigin,
         ),
-      ack: (link, seq) => this.#sender.acked(link, seq),
+      ack: (link, seq, times) => this.#sender.acked(link, seq, times),
       pong: (t1, t2, t3, t4) => {
         const clock = this.#heartbeat.clock;
         clock.add(t1, t2, t3, t4);
@@ -311,7 +330,7 @@ export class Session {
       frame: this.#decoded!,
       stats: this.#stats,
       clock: this.#heartbeat.clock,
-      ack: (packet) => packet.from?.ack(packet.seq),
+      ack: (packet) => packet.from?.ack(packet.seq, packet.firstByteTime, packet.lastByteTime),
       onDecodeError: (message) =>
         this.#out.status(`Received a frame that does not decode: ${message}`),
       onShown: () => {
@@ -326,11 +345,18 @@ export class Session {
     const selfView = this.#selfView;
     const server = this.#server;
     const recorder = this.#recorder;
+    const rate = this.#rate;
+    const sending = this.#stats.sending;
     const capturing = producer.run(this.#sendBox, this.#abort.signal, {
       onEnd: () => this.#out.status("The source has ended; still receiving"),
+      setting: rate && (() => rate.setting()),
       onFrame: (packet) => {
+        rate?.produced(packet.length, packet);
+        sending.quality = packet.quality;
+        sending.width = packet.width;
+        sending.height = packet.height;
         const jpeg = packet.payload.subarray(0, packet.length);
-        selfView?.offer(jpeg, this.#o.width);
+        selfView?.offer(jpeg, packet.width || this.#o.width); // smaller while degraded
         server?.ownFrame(jpeg, packet.timestamp);
         // What is sent: frames once in the call, not while paused.
         if (this.#callStarted > 0 && !this.#sender.paused) recorder.sent(jpeg, packet.timestamp);
@@ -489,12 +515,29 @@ export class Session {
     const meter = new RateMeter(this.#stats, performance.now());
     this.#timers.push(setInterval(() => {
       this.#stats.droppedSending = this.#sendBox.dropped;
+      this.#noteRate();
       const line: StatsLine = meter.sample(performance.now(), new Date());
       this.#view?.update({ stats: line, phase: this.#linkState.phase });
       this.#lastStats = line;
       if (mode === "json") this.#out.json(line);
       else if (mode === "text") this.#out.live(formatStatsLine(line));
     }, 1000));
+  }
+
+  // What the rate controller estimates, into the stats.
+  #noteRate(): void {
+    const sending = this.#stats.sending;
+    const rate = this.#rate;
+    if (!rate) {
+      sending.fps = this.#o.source.kind === "none" ? null : this.#o.fps;
+      return;
+    }
+    const estimate = rate.estimate();
+    sending.fps = rate.rungs[rate.rung]!.fps;
+    sending.targetKbps = estimate.targetKbps;
+    sending.capacityKbps = estimate.capacityKbps;
+    sending.queueDelayMs = estimate.queueDelayMs;
+    sending.degraded = estimate.degraded;
   }
 
   // --- ending -----------------------------------------------------------
@@ -537,6 +580,7 @@ export class Session {
     this.#decoder?.close();
     this.#decoded?.close();
     this.#stats.droppedSending = this.#sendBox.dropped;
+    this.#noteRate();
     if (this.#o.stats === "json") {
       this.#out.json(summarize(this.#stats, {
         peer: this.#peerName,

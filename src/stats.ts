@@ -63,6 +63,26 @@ export class LatencyHistogram {
   }
 }
 
+/** What the sender is doing now, for the stats line and the HUD. */
+export interface SendingState {
+  /** JPEG quality of the frames being sent (0: sent as stored), null before the first. */
+  quality: number | null;
+  /** Their width, null before the first. */
+  width: number | null;
+  /** Their height, null before the first. */
+  height: number | null;
+  /** The capture rate asked for (0: as fast as the source delivers), null before the first. */
+  fps: number | null;
+  /** The rate the controller aims at, kbit/s (null with `--no-adapt` or before an estimate). */
+  targetKbps: number | null;
+  /** The link's estimated capacity, kbit/s (null before an estimate). */
+  capacityKbps: number | null;
+  /** Queueing delay on the way to the peer, ms (null before an estimate). */
+  queueDelayMs: number | null;
+  /** Whether quality, size or rate is below the ceiling. */
+  degraded: boolean;
+}
+
 /** Counters for one call, updated by the session's tasks. */
 export class CallStats {
   framesSent = 0;
@@ -85,6 +105,21 @@ export class CallStats {
   reconnects = 0;
   /** The path the call is on: `direct` or `via relay HOST:PORT` (null before it connects). */
   path: string | null = null;
+  /** What the sender is doing now; the rate controller keeps it current. */
+  readonly sending: SendingState = {
+    quality: null,
+    width: null,
+    height: null,
+    fps: null,
+    targetKbps: null,
+    capacityKbps: null,
+    queueDelayMs: null,
+    degraded: false,
+  };
+  /** Time the sender spent below its ceiling (quality, size or rate lowered), ms. */
+  degradedMs = 0;
+  /** Acknowledgements whose timestamps made no sense and were ignored. */
+  ackTimesIgnored = 0;
   /** Whole-call latency. */
   readonly latency: LatencyHistogram = new LatencyHistogram();
   /** Latency since the last report. */
@@ -120,6 +155,21 @@ export interface StatsLine {
   rtt_ms: number | null;
   /** The path the call is on: `direct` or `via relay HOST:PORT` (null before it connects). */
   path: string | null;
+  /** JPEG quality being sent (0: as stored; null: nothing sent yet). */
+  send_quality: number | null;
+  /** Size of the frames being sent. */
+  send_width: number | null;
+  send_height: number | null;
+  /** Capture rate the sender asks for (0: as fast as the source delivers). */
+  send_fps: number | null;
+  /** The rate controller's target, kbit/s (null with --no-adapt). */
+  target_kbps: number | null;
+  /** Estimated capacity towards the peer, kbit/s. */
+  capacity_kbps: number | null;
+  /** Estimated queueing delay towards the peer, ms. */
+  queue_delay_ms: number | null;
+  /** Whether this side sends below its ceiling (lower quality, size or rate). */
+  degraded: boolean;
   /** This process's resident memory now (null where unknown). */
   rss_mb: number | null;
   /** JavaScript heap in use, and memory V8 tracks outside it (buffers), MB. */
@@ -152,6 +202,10 @@ export interface StatsSummary {
   path: string | null;
   frame_width: number;
   frame_height: number;
+  /** Seconds this side sent below its ceiling (quality, size or rate lowered to fit the link). */
+  degraded_s: number;
+  /** Acknowledgements whose timestamps were absurd and were ignored. */
+  ack_times_ignored: number;
   /** CPU time this process used, user plus system (null where unknown). */
   cpu_s: number | null;
   /** This process's peak resident memory (null where unknown). */
@@ -201,6 +255,14 @@ export class RateMeter {
       latency_ms_p95: s.recentLatency.percentile(0.95),
       rtt_ms: s.rttMs === null ? null : round(s.rttMs),
       path: s.path,
+      send_quality: s.sending.quality,
+      send_width: s.sending.width,
+      send_height: s.sending.height,
+      send_fps: s.sending.fps,
+      target_kbps: nullableRound(s.sending.targetKbps),
+      capacity_kbps: nullableRound(s.sending.capacityKbps),
+      queue_delay_ms: nullableRound(s.sending.queueDelayMs),
+      degraded: s.sending.degraded,
       rss_mb: processUsage().rssMb,
       ...heapUsage(),
     };
@@ -252,6 +314,8 @@ export function summarize(
     path: stats.path,
     frame_width: stats.frameWidth,
     frame_height: stats.frameHeight,
+    degraded_s: round(stats.degradedMs / 1000),
+    ack_times_ignored: stats.ackTimesIgnored,
     cpu_s: usage.cpuS,
     rss_peak_mb: usage.rssPeakMb,
   };
@@ -309,7 +373,24 @@ export function formatStatsLine(line: StatsLine): string {
     `shown ${line.decoded_fps.toFixed(1)} fps | dropped ${line.dropped_sending}/` +
     `${line.dropped_receiving} | decode errors ${line.decode_errors} | ` +
     `latency p50 ${ms(line.latency_ms_p50)} ms p95 ${ms(line.latency_ms_p95)} ms | ` +
-    `rtt ${ms(line.rtt_ms)} ms`;
+    `rtt ${ms(line.rtt_ms)} ms${sendingText(line)}`;
+}
+
+// What is being sent, when it is below the ceiling (or the estimates, when adapting).
+function sendingText(line: StatsLine): string {
+  const parts: string[] = [];
+  if (line.degraded && line.send_quality !== null) {
+    const quality = line.send_quality === 0 ? "as stored" : `q${line.send_quality}`;
+    parts.push(`sending ${quality} ${line.send_width}x${line.send_height} ${line.send_fps} fps`);
+  }
+  if (line.target_kbps !== null) parts.push(`target ${Math.round(line.target_kbps)} kbit/s`);
+  if (line.capacity_kbps !== null) parts.push(`capacity ${Math.round(line.capacity_kbps)} kbit/s`);
+  if (line.queue_delay_ms !== null) parts.push(`queue ${line.queue_delay_ms.toFixed(1)} ms`);
+  return parts.length ? ` | ${parts.join(", ")}` : "";
+}
+
+function nullableRound(v: number | null): number | null {
+  return v === null ? null : round(v);
 }
 
 function round(v: number): number {

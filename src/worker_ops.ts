@@ -16,9 +16,14 @@ import type { WorkerFailure } from "./worker_failure.ts";
 /** The capture worker's operations, and where their arguments and results go. */
 export const CaptureOp = {
   /**
-   * Grab the next frame. Arguments: `float(0)` the buffer's address,
-   * `int(0)` its length. Results: `int(1)` a {@linkcode GrabCode}; `int(2)`
-   * the frame's length, or the size needed; `float(1)` the capture time.
+   * Grab the next frame (`Grabber.grab`). Arguments: `float(0)` the
+   * buffer's address, `int(0)` its length; `int(3)` the JPEG quality,
+   * `int(4)` the width and `int(5)` the height wanted (the grabber clamps
+   * them to what it can make). Results: `int(1)` a
+   * {@linkcode GrabCode}; `int(2)` the frame's length, or the size needed;
+   * `float(1)` the capture time; for a frame, `int(6)` the quality it was
+   * encoded at (`AS_STORED`, 0: sent as stored), `int(7)` its width and
+   * `int(8)` its height.
    */
   GRAB: 1,
   /** Seek a video file back to its start. */
@@ -29,7 +34,10 @@ export const CaptureOp = {
 
 /** What a {@linkcode CaptureOp.GRAB} got, in `int(1)`. */
 export const GrabCode = {
-  /** A frame is in the buffer: `int(2)` bytes, captured at `float(1)`. */
+  /**
+   * A frame is in the buffer: `int(2)` bytes, captured at `float(1)`, made
+   * at quality `int(6)` and `int(7)` x `int(8)`.
+   */
   FRAME: 0,
   /** The source has no more frames. */
   END: 1,

@@ -105,14 +105,81 @@ export async function extractPackets(
  * level error (empty when the file decodes cleanly).
  *
  * @param path The file.
+ * @param seek Where to start decoding, seconds (as a player seeking there does).
  * @returns ffmpeg's error output.
  */
-export async function decodeErrors(path: string): Promise<string> {
+export async function decodeErrors(path: string, seek?: number): Promise<string> {
+  const from = seek === undefined ? [] : ["-ss", String(seek)];
   const out = await new Deno.Command("ffmpeg", {
-    args: ["-v", "error", "-i", path, "-f", "null", "-"],
+    args: ["-v", "error", ...from, "-i", path, "-f", "null", "-"],
     stdout: "null",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stderr).trim();
   return out.success ? text : `exit ${out.code}: ${text}`;
+}
+
+/**
+ * Decodes a stream with ffmpeg and lists each decoded picture's size, as
+ * ffmpeg's `showinfo` filter reports it (with ffmpeg's default automatic
+ * scaling off, so that what the decoder made is what is listed).
+ *
+ * @param path The file.
+ * @param stream The stream index.
+ * @param seek Where to start decoding, seconds.
+ * @returns `WIDTHxHEIGHT` per picture, in order.
+ */
+export async function frameSizes(path: string, stream: number, seek?: number): Promise<string[]> {
+  const from = seek === undefined ? [] : ["-ss", String(seek)];
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-hide_banner", "-nostats", ...from, "-i", path, "-map", `0:${stream}`],
+      ...["-vf", "showinfo", "-autoscale", "0", "-f", "null", "-"],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`ffmpeg failed:\n${text}`);
+  return [...text.matchAll(/\[Parsed_showinfo[^\n]* n: *\d+ [^\n]* s:(\d+x\d+)/g)].map((m) =>
+    m[1]!
+  );
+}
+
+/**
+ * Decodes pictures with ffmpeg to 8-bit grey pixels, for comparing them:
+ * the first stream of a file, or an image sequence (`dir/%03d.jpg`).
+ *
+ * @param input The file or the sequence's pattern.
+ * @param width The pictures' width (after scaling, if any).
+ * @param height Their height.
+ * @param scale Whether to scale each to `width` x `height` first (bilinear).
+ * @returns Each picture's pixels, rows top to bottom.
+ */
+export async function greyFrames(
+  input: string,
+  width: number,
+  height: number,
+  scale = false,
+): Promise<Uint8Array[]> {
+  const filter = scale ? ["-vf", `scale=${width}:${height}:flags=bilinear`] : [];
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-v", "error", "-i", input, "-map", "0:0", ...filter, "-autoscale", "0"],
+      ...["-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  const size = width * height;
+  if (out.stdout.length % size !== 0) {
+    throw new Error(
+      `${out.stdout.length} bytes of pictures are not a whole number of ${width}x${height}`,
+    );
+  }
+  return Array.from(
+    { length: out.stdout.length / size },
+    (_, i) => out.stdout.subarray(i * size, (i + 1) * size),
+  );
 }

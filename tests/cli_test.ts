@@ -25,6 +25,30 @@ Deno.test("parseCommandLine() applies the documented defaults", () => {
   assertEquals(o.passthrough, true);
   assertEquals([o.selfView, o.snapshotDir], [true, "."]);
   assertEquals(DEFAULTS.snapshotDir, ".");
+  // Rate control is on by default, balanced, with no cap of the user's.
+  assertEquals([o.adapt, o.degrade, o.maxKbps], [true, "balanced", null]);
+});
+
+// Catches a parser that ignores the new flags, inverts --no-adapt, accepts
+// any --degrade word, or gets the --max-kbps bounds off by one.
+Deno.test("parseCommandLine() reads --no-adapt, --degrade and --max-kbps", () => {
+  const fixed = call("-l", "1", "--no-adapt");
+  assertEquals([fixed.adapt, fixed.maxKbps], [false, null]);
+  for (const degrade of ["balanced", "resolution", "framerate"] as const) {
+    const o = call("-l", "1", "--degrade", degrade);
+    assertEquals([o.adapt, o.degrade], [true, degrade]);
+  }
+  assertEquals(call("-l", "1", "--degrade=framerate").degrade, "framerate");
+  assertEquals(call("-l", "1", "--max-kbps", "64").maxKbps, 64, "the lowest cap");
+  assertEquals(call("-l", "1", "--max-kbps", "10000000").maxKbps, 10_000_000, "the highest");
+  assertEquals(call("-l", "1", "--max-kbps=2500").maxKbps, 2500);
+  const both = call("-l", "1", "--max-kbps", "800", "--degrade", "resolution", "-q", "70");
+  assertEquals([both.adapt, both.maxKbps, both.degrade, both.quality], [
+    true,
+    800,
+    "resolution",
+    70,
+  ]);
 });
 
 Deno.test("parseCommandLine() reads every flag, long and short", () => {
@@ -156,6 +180,20 @@ Deno.test("parseCommandLine() reports each usage error in one line", () => {
     [["-l", "1", "--stats-file", ""], "Invalid --stats-file: it is empty"],
     [["-l", "1", "--view", "terminal", "--stats", "json"], "use --stats-file FILE"],
     [["--demo", "-l", "1"], "--demo makes its own connection"],
+    [["-l", "1", "--degrade", "quality"], 'Invalid --degrade "quality"'],
+    [["-l", "1", "--degrade", ""], 'Invalid --degrade ""'],
+    [["-l", "1", "--degrade"], "Missing value for --degrade"],
+    [["-l", "1", "--max-kbps", "63"], 'Invalid --max-kbps "63": expected a number from 64'],
+    [["-l", "1", "--max-kbps", "10000001"], 'Invalid --max-kbps "10000001"'],
+    [["-l", "1", "--max-kbps", "fast"], 'Invalid --max-kbps "fast"'],
+    [["-l", "1", "--max-kbps", "0"], 'Invalid --max-kbps "0"'],
+    [["-l", "1", "--max-kbps", "1e4"], 'Invalid --max-kbps "1e4"'],
+    [["-l", "1", "--max-kbps"], "Missing value for --max-kbps"],
+    [["-l", "1", "--no-adapt=yes"], "--no-adapt takes no value"],
+    [["-l", "1", "--no-adapt", "--max-kbps", "500"], "--max-kbps needs the rate control"],
+    [["-l", "1", "--max-kbps", "500", "--no-adapt"], "drop one of them"],
+    [["-l", "1", "--no-adapt", "--degrade", "balanced"], "--degrade chooses how the rate"],
+    [["-l", "1", "--degrade", "framerate", "--no-adapt"], "drop --no-adapt"],
   ];
   for (const [args, includes] of cases) usage(args, includes);
 });
@@ -194,6 +232,9 @@ Deno.test("HELP lists the window flags with their defaults", () => {
   assertMatch(line("--list-sources"), /list the cameras/);
   assertMatch(line("--hud auto|on|off"), /the HUD/);
   assertMatch(HELP, /--hud auto\|on\|off[^]*\(default auto\); i shows or hides it/);
+  assertMatch(line("--no-adapt"), /fixed quality, size and frame rate/);
+  assertMatch(line("--max-kbps N"), /send at most N kbit\/s/);
+  assertMatch(HELP, /--degrade balanced\|resolution\|framerate\n[^\n]*balanced \(default\)/);
 });
 
 Deno.test("HELP's keys block is the key table", () => {

@@ -5,7 +5,7 @@
 
 import { MessageReader } from "../src/net/message_reader.ts";
 import { MessageWriter } from "../src/net/message_writer.ts";
-import { encodeHello, HEADER_SIZE, MessageType, writeHeader } from "../src/net/protocol.ts";
+import { encodeHello, HEADER_SIZE, MessageType, now, writeHeader } from "../src/net/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
@@ -187,7 +187,7 @@ Deno.test("the listener turns away garbage and still takes the real peer", async
 async function fakePeer(
   script: (writer: MessageWriter, conn: Deno.TcpConn, reader: MessageReader) => Promise<void>,
   args: string[] = ["--source", "none"],
-): Promise<{ code: number; stderr: string }> {
+): Promise<{ code: number; stderr: string; peer: Peer }> {
   const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (server.addr as Deno.NetAddr).port;
   // Without reconnection, so that each way a connection can end shows as it is.
@@ -210,7 +210,7 @@ async function fakePeer(
   try {
     conn.close();
   } catch { /* closed by the script */ }
-  return { code, stderr: peer.stderr };
+  return { code, stderr: peer.stderr, peer };
 }
 
 function rawFrame(length: number, declared = length): Uint8Array<ArrayBuffer> {
@@ -263,18 +263,32 @@ Deno.test("corrupt frames count as decode errors and the call goes on", async ()
   assertMatch(r.stderr, /"fake" ended the call/);
 });
 
-Deno.test("a sender never queues frames behind a peer that does not keep up", async () => {
+// Reads the next FRAME, answering PINGs as a real peer does; with when its
+// first and last bytes arrived (this process shares peercam's clock).
+async function nextFrame(
+  reader: MessageReader,
+  writer: MessageWriter,
+  payload: Uint8Array<ArrayBuffer>,
+): Promise<{ seq: number; timestamp: number; firstByte: number; lastByte: number }> {
+  while (true) {
+    const h = await reader.readHeader();
+    const firstByte = now();
+    assert(h, "the stream ended");
+    if (h.type === MessageType.PING) {
+      writer.writePong(h.timestamp, firstByte).catch(() => {});
+      continue;
+    }
+    if (h.length > 0) await reader.readPayload(payload);
+    if (h.type !== MessageType.FRAME) continue; // PONG, PAUSED...
+    return { seq: h.seq, timestamp: h.timestamp, firstByte, lastByte: now() };
+  }
+}
+
+Deno.test("a sender never queues frames behind a peer that does not keep up (--no-adapt)", async () => {
   const r = await fakePeer(async (writer, _, reader) => {
-    const frames: Array<{ seq: number; timestamp: number }> = [];
     const payload = new Uint8Array(1 << 20);
-    const next = async () => {
-      let h = await reader.readHeader();
-      while (h && h.type === MessageType.PING) h = await reader.readHeader(); // heartbeats
-      assert(h && h.type === MessageType.FRAME, "expected a frame");
-      const frame = { seq: h.seq, timestamp: h.timestamp };
-      await reader.readPayload(payload);
-      return frame;
-    };
+    const next = () => nextFrame(reader, writer, payload);
+    const frames: Array<Awaited<ReturnType<typeof next>>> = [];
     // Without acknowledgements the sender stops after 3 frames...
     for (let i = 0; i < 3; i++) frames.push(await next());
     assertEquals(frames.map((f) => f.seq), [0, 1, 2]);
@@ -286,14 +300,53 @@ Deno.test("a sender never queues frames behind a peer that does not keep up", as
     assertEquals(stalled, "waited");
     // ...and when the peer catches up, it sends the newest capture, not the
     // frame that was next a second ago.
-    await writer.writeEmpty(MessageType.ACK, 2);
+    const last = frames[2]!;
+    await writer.writeAck(2, last.firstByte, last.lastByte);
     const fresh = await pending;
     assertEquals(fresh.seq, 3);
     const age = Date.now() - fresh.timestamp;
     assert(age < 1000 && fresh.timestamp - frames[2]!.timestamp > 800, `frame age ${age} ms`);
     await writer.writeBye(0);
-  }, ["--fps", "30"]);
+  }, ["--fps", "30", "--no-adapt"]);
   assertEquals(r.code, 0, r.stderr);
+});
+
+// Catches a rate-controlled sender that sends a burst to a peer it has not
+// heard from, that stays stuck after the first ACK, and one whose checks
+// reject a real peer's times (a clock or unit mismatch would count every
+// ACK in ack_times_ignored).
+Deno.test("with rate control, a sender sends one frame until the peer acknowledges, then follows its ACKs", async () => {
+  const r = await fakePeer(async (writer, _, reader) => {
+    const payload = new Uint8Array(1 << 20);
+    const next = () => nextFrame(reader, writer, payload);
+    const first = await next();
+    assertEquals(first.seq, 0);
+    const pending = next();
+    const stalled = await Promise.race([
+      pending.then(() => "sent more"),
+      new Promise((res) => setTimeout(() => res("waited"), 1000)),
+    ]);
+    assertEquals(stalled, "waited", "one frame in flight before the first ACK");
+    await writer.writeAck(0, first.firstByte, first.lastByte);
+    const fresh = await pending;
+    assertEquals(fresh.seq, 1);
+    const age = Date.now() - fresh.timestamp;
+    assert(age < 1000 && fresh.timestamp - first.timestamp > 800, `frame age ${age} ms`);
+    // Acknowledged as they arrive, frames keep coming.
+    let frame = fresh, count = 0;
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      await writer.writeAck(frame.seq, frame.firstByte, frame.lastByte);
+      frame = await next();
+      count++;
+    }
+    assert(count >= 15, `${count} frames in 1.5 s at 30 fps`);
+    await writer.writeBye(0);
+  }, ["--fps", "30", "--stats", "json"]);
+  assertEquals(r.code, 0, r.stderr);
+  const s = r.peer.summary();
+  assertEquals(s.ack_times_ignored, 0, "a real peer's times are sensible");
+  assert(s.frames_sent >= 17, `sent ${s.frames_sent}`);
 });
 
 Deno.test("an MJPEG file at the frame size is sent as it is; --quality re-encodes it", async () => {

@@ -3,6 +3,7 @@ import { ProtocolError } from "../src/errors.ts";
 import { MessageReader } from "../src/net/message_reader.ts";
 import { MessageWriter } from "../src/net/message_writer.ts";
 import {
+  ACK_SIZE,
   encodeHello,
   HEADER_SIZE,
   HelloFlag,
@@ -23,6 +24,16 @@ function frame(payload: Uint8Array, seq = 0, timestamp = 0): Uint8Array {
   return concat([header(payload.length, MessageType.FRAME, seq, timestamp), payload]);
 }
 
+// An ACK's times: a frame's first and last bytes' arrival, ms since the
+// epoch with sub-millisecond parts that a float32 or a rounding would lose.
+const FIRST_BYTE = 1700000000456.0123;
+const LAST_BYTE = 1700000000461.9876;
+
+function f64s(payload: Uint8Array): number[] {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return Array.from({ length: payload.length / 8 }, (_, i) => view.getFloat64(i * 8));
+}
+
 async function wire(): Promise<Uint8Array> {
   const sink = new RecordingSink();
   const writer = new MessageWriter(sink);
@@ -30,7 +41,7 @@ async function wire(): Promise<Uint8Array> {
   const buf = new Uint8Array(HEADER_SIZE + 1000);
   for (let i = 0; i < 1000; i++) buf[HEADER_SIZE + i] = i & 0xff;
   await writer.writeFrame(buf, 1000, 7, 1700000000123.25);
-  await writer.writeEmpty(MessageType.ACK, 7);
+  await writer.writeAck(7, FIRST_BYTE, LAST_BYTE);
   await writer.writeBye(1, "done");
   return sink.bytes();
 }
@@ -60,7 +71,12 @@ Deno.test("MessageReader round-trips what MessageWriter wrote", async () => {
     1000,
   ]);
   assert(f!.payload.every((b, i) => b === (i & 0xff)));
-  assertEquals([ack!.type, ack!.seq, ack!.length], [MessageType.ACK, 7, 0]);
+  // The ACK carries the frame's two arrival times, bit for bit (a writer
+  // that kept v3's empty ACK, swapped them or wrote float32 fails here).
+  assertEquals([ack!.type, ack!.seq, ack!.length], [MessageType.ACK, 7, ACK_SIZE]);
+  assertEquals(f64s(ack!.payload), [FIRST_BYTE, LAST_BYTE]);
+  // Its header timestamp is its send time, not one of the frame's times.
+  assert(Math.abs(ack!.timestamp - Date.now()) < 60_000, `ACK sent at ${ack!.timestamp}`);
   assertEquals([bye!.type, bye!.payload[0], new TextDecoder().decode(bye!.payload.subarray(1))], [
     MessageType.BYE,
     1,
@@ -81,6 +97,7 @@ Deno.test("MessageReader reassembles messages split across reads, down to one by
     ]);
     assertEquals(messages[0]!.payload.length, 1000);
     assert(messages[0]!.payload.every((b, i) => b === (i & 0xff)), `chunk size ${size}`);
+    assertEquals(f64s(messages[1]!.payload), [FIRST_BYTE, LAST_BYTE], `chunk size ${size}`);
   }
 });
 
@@ -141,11 +158,13 @@ Deno.test("MessageReader rejects an oversized declared length before allocating"
 });
 
 Deno.test("MessageReader rejects control messages that carry a payload, and unknown types", async () => {
-  await assertRejects(
-    () => new MessageReader(new ChunkSource([header(1, MessageType.ACK)])).readHeader(),
-    ProtocolError,
-    "too large",
-  );
+  for (const type of [MessageType.PING, MessageType.SATISFIED, MessageType.PAUSED]) {
+    await assertRejects(
+      () => new MessageReader(new ChunkSource([header(1, type)])).readHeader(),
+      ProtocolError,
+      "too large",
+    );
+  }
   await assertRejects(
     () => new MessageReader(new ChunkSource([header(257, MessageType.BYE)])).readHeader(),
     ProtocolError,
@@ -156,6 +175,26 @@ Deno.test("MessageReader rejects control messages that carry a payload, and unkn
     ProtocolError,
     "Unknown message type 99",
   );
+});
+
+// Catches a reader that still takes v3's empty ACK (L = 0), one that checks
+// only the upper limit (L = 8 would read half the times and leave the rest
+// as stale buffer contents), and one that lets a longer ACK through (L = 17).
+Deno.test("MessageReader refuses an ACK whose length is not 16, naming the ACK", async () => {
+  for (const length of [0, 8, 15, 17, 0xffffffff]) {
+    // The declared payload follows in full: only the length is wrong.
+    const bytes = concat([
+      header(length, MessageType.ACK, 3),
+      new Uint8Array(Math.min(length, 64)),
+    ]);
+    const error = await assertRejects(
+      () => new MessageReader(new ChunkSource([bytes])).readMessage(),
+      ProtocolError,
+    );
+    assert(/\bACK\b|type 2 declares/.test(error.message), `L = ${length}: ${error.message}`);
+  }
+  const ok = concat([header(ACK_SIZE, MessageType.ACK, 3), new Uint8Array(ACK_SIZE)]);
+  assertEquals((await new MessageReader(new ChunkSource([ok])).readMessage())!.length, ACK_SIZE);
 });
 
 Deno.test("MessageReader.readHello() rejects a wrong magic", async () => {
@@ -176,6 +215,19 @@ Deno.test("MessageReader.readHello() rejects an older protocol version, naming t
     `an older peercam (protocol version ${
       PROTOCOL_VERSION - 1
     }, this one speaks ${PROTOCOL_VERSION}): update the peer's peercam`,
+  );
+});
+
+// Catches a build that did not bump the version with the ACK's new layout
+// (a v3 peer would then send empty ACKs that end the call as a protocol
+// error), or that still accepts version 3.
+Deno.test("MessageReader.readHello() refuses a version 3 peer: it speaks 4", async () => {
+  const hello = encodeHello({ flags: 0, name: "x" });
+  new DataView(hello.buffer).setUint16(4, 3);
+  await assertRejects(
+    () => new MessageReader(new ChunkSource([hello])).readHello(),
+    ProtocolError,
+    "an older peercam (protocol version 3, this one speaks 4): update the peer's peercam",
   );
 });
 

@@ -131,13 +131,13 @@ function assertBounded(label: string, before: number[], after: number[], limitMs
 }
 
 Deno.test({
-  name: `a 2 Mbit/s link: frames keep flowing and latency stays bounded${
+  name: `a 2 Mbit/s tbf cap: the sender adapts, frames keep flowing and latency stays low${
     noTbf ? ` (skipped: ${noTbf})` : ""
   }`,
   ignore: noTbf !== undefined,
   async fn() {
     await using net = await Net.create();
-    const [a] = await call(net, async (a) => {
+    const [a, b] = await call(net, async (a) => {
       await sleep(3000);
       await net.shape("tbf rate 2mbit burst 32kbit latency 400ms");
       await sleep(12000);
@@ -146,10 +146,15 @@ Deno.test({
     const lines = stats(a);
     const before = p95s(lines.slice(0, 3));
     const after = p95s(lines.slice(4));
-    assertBounded("2 Mbit/s", before, after, 1500);
+    // 640x480 at quality 80 needs about 4 Mbit/s: without the rate control
+    // (a fixed 3-frame window) p95 sits near 200 ms at 12 fps under this cap.
+    assertBounded("2 Mbit/s", before, after, 150);
     const rates = lines.slice(6).map((l) => l.received_kbps);
     assert(rates.every((k) => k < 2300), `over the cap: ${rates}`);
-    assert(lines.slice(6).every((l) => l.decoded_fps >= 2), "frames keep flowing");
+    const fps = lines.slice(6).map((l) => l.decoded_fps);
+    assert(fps.filter((f) => f >= 20).length >= fps.length - 1, `frame rate under the cap: ${fps}`);
+    const sent = stats(b).slice(6);
+    assert(sent.every((l) => l.degraded), "the sender says it is degraded");
   },
 });
 

@@ -7,13 +7,22 @@
 import { MkvRecorder, ShimError } from "../ffi/mod.ts";
 import { parseCommandLine } from "../src/cli.ts";
 import { CallError, UsageError } from "../src/errors.ts";
+import { fitRect } from "../src/record/fit_frame.ts";
 import { jpegSize } from "../src/record/jpeg_size.ts";
 import { claimRecordingPath, recordingName } from "../src/record/naming.ts";
 import { FrameRing } from "../src/record/frame_ring.ts";
+import { Recorder } from "../src/record/recorder.ts";
 import { Recording } from "../src/record/recording.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
-import { decodeErrors, extractPackets, packetTimes, probe } from "./_mkv.ts";
-import { run } from "./_tools.ts";
+import {
+  decodeErrors,
+  extractPackets,
+  frameSizes,
+  greyFrames,
+  packetTimes,
+  probe,
+} from "./_mkv.ts";
+import { psnr, run } from "./_tools.ts";
 
 /** JPEG frames made by ffmpeg: `count` moving frames of `w`x`h`. */
 async function jpegs(
@@ -301,5 +310,186 @@ Deno.test("Recording: a track with no frame yet takes the other's size; no frame
   const none = await (await Recording.open(empty, { tracks: 2, onFailed: () => {} })).close();
   assertEquals([none.removed, none.frames], [true, [0, 0]]);
   await assertRejects(() => Deno.stat(empty), Deno.errors.NotFound);
+  await Deno.remove(dir, { recursive: true });
+});
+
+// Catches: a picture stretched to another shape, or a bar a pixel or two
+// wide left by the sender's sizes being rounded to even numbers.
+Deno.test({
+  name: "fitRect() fills the box with a picture of its shape and letterboxes another shape",
+  permissions: "none",
+  fn() {
+    const box = { width: 640, height: 480 };
+    const whole = { x: 0, y: 0, width: 640, height: 480 };
+    assertEquals(fitRect({ width: 320, height: 240 }, box), whole);
+    assertEquals(fitRect({ width: 480, height: 360 }, box), whole);
+    assertEquals(fitRect({ width: 1280, height: 960 }, box), whole);
+    // A 350x262 call's half size, 176x132 (rounded to even): within 1%.
+    assertEquals(fitRect({ width: 176, height: 132 }, { width: 350, height: 262 }), {
+      x: 0,
+      y: 0,
+      width: 350,
+      height: 262,
+    });
+    assertEquals(fitRect({ width: 640, height: 360 }, box), {
+      x: 0,
+      y: 60,
+      width: 640,
+      height: 360,
+    });
+    assertEquals(fitRect({ width: 1280, height: 720 }, box), {
+      x: 0,
+      y: 60,
+      width: 640,
+      height: 360,
+    });
+    assertEquals(fitRect({ width: 480, height: 640 }, box), {
+      x: 140,
+      y: 0,
+      width: 360,
+      height: 480,
+    });
+  },
+});
+
+// Catches: frames of another size written as they came (ffmpeg's decoder,
+// opened on the 640x480 track at a seek into the 320x240 stretch, takes
+// each small picture for one field of an interlaced frame: 320x480
+// pictures, "No JPEG data found in image", half of them lost), frames at the
+// track's size re-encoded (not byte for byte), scaled frames dropped (the
+// count), another shape stretched (the bars), a garbled picture (the PSNR).
+Deno.test("Recording: frames of another size than the track's are scaled to it, the rest go in byte for byte", async () => {
+  const dir = await Deno.makeTempDir();
+  const full = await jpegs(dir, 640, 480, 12);
+  const half = await jpegs(dir, 320, 240, 8);
+  const threeQuarters = await jpegs(dir, 480, 360, 4);
+  const [wide] = await jpegs(dir, 640, 360, 1);
+  // A sender adapting to a slow link: full size, then 1/2, then 3/4, then
+  // full again; and one frame of another shape (a peer that came back with
+  // another --size).
+  const input = [
+    ...full.slice(0, 6),
+    ...half,
+    ...threeQuarters,
+    ...full.slice(6, 10),
+    wide!,
+    ...full.slice(10),
+  ];
+  const path = `${dir}/adapted.mkv`;
+  await Deno.writeFile(path, new Uint8Array(0));
+  const failures: string[] = [];
+  const recording = await Recording.open(path, { tracks: 1, onFailed: (m) => failures.push(m) });
+  input.forEach((jpeg, i) => assert(recording.offer(0, jpeg, 5000 + i * 40)));
+  const result = await recording.close();
+  assertEquals([result.frames, failures], [[input.length], []]);
+
+  const info = await probe(path);
+  assertEquals(info.streams, [{ codec: "mjpeg", width: 640, height: 480, packets: input.length }]);
+  const every = input.map(() => "640x480");
+  assertEquals(await frameSizes(path, 0), every, "every picture, at the track's size");
+  assertEquals(await decodeErrors(path), "");
+  // A player that starts (or seeks) in the stretch of small frames: the
+  // decoder's first picture is one that was 320x240.
+  assertEquals(await decodeErrors(path, 0.3), "");
+  const fromSeek = await frameSizes(path, 0, 0.3);
+  assertEquals(fromSeek, every.slice(every.length - fromSeek.length), "every picture from 0.3 s");
+  assert(fromSeek.length >= input.length - 8, `${fromSeek.length} pictures from 0.3 s`);
+
+  await Deno.mkdir(`${dir}/out`);
+  const packets = await extractPackets(path, 0, `${dir}/out`);
+  assertEquals(packets.length, input.length);
+  // What each scaled frame should look like: its source, scaled up by ffmpeg.
+  const expected = [
+    ...await greyFrames(`${dir}/src-320x240/%03d.jpg`, 640, 480, true),
+    ...await greyFrames(`${dir}/src-480x360/%03d.jpg`, 640, 480, true),
+  ];
+  const [wideGrey] = await greyFrames(`${dir}/src-640x360/%03d.jpg`, 640, 360);
+  const pictures = await greyFrames(path, 640, 480);
+  assertEquals(pictures.length, input.length);
+  for (const [i, packet] of packets.entries()) {
+    const source = input[i]!;
+    if (jpegSize(source)!.join("x") === "640x480") {
+      assertEquals(packet, source, `frame ${i}: at the track's size, byte for byte`);
+      continue;
+    }
+    assertEquals(jpegSize(packet), [640, 480], `frame ${i}`);
+    const got = pictures[i]!;
+    if (source === wide) {
+      // Letterboxed: black bars of 60 rows above and below, the picture between.
+      const bars = [...got.subarray(0, 60 * 640), ...got.subarray(420 * 640)];
+      assert(bars.every((v) => v < 24), "black bars above and below");
+      const db = psnr(got.subarray(60 * 640, 420 * 640), wideGrey!);
+      assert(db > 38, `frame ${i}: ${db.toFixed(1)} dB against the source`);
+    } else {
+      const db = psnr(got, expected.shift()!);
+      assert(db > 38, `frame ${i}: ${db.toFixed(1)} dB against the source scaled up`);
+    }
+  }
+  assertEquals(expected.length, 0, "every smaller frame compared");
+  await Deno.remove(dir, { recursive: true });
+});
+
+// Catches: a frame that needs scaling but does not decode written anyway
+// (ffmpeg then reports it), or the recording stopping because of it.
+Deno.test("Recording: a frame of another size that does not decode is left out, the recording goes on", async () => {
+  const dir = await Deno.makeTempDir();
+  const full = await jpegs(dir, 320, 240, 3);
+  const [small] = await jpegs(dir, 160, 120, 1);
+  const cut = small!.subarray(0, small!.length >> 1); // its header says 160x120
+  assertEquals(jpegSize(cut), [160, 120]);
+  const path = `${dir}/cut.mkv`;
+  await Deno.writeFile(path, new Uint8Array(0));
+  const failures: string[] = [];
+  const recording = await Recording.open(path, { tracks: 1, onFailed: (m) => failures.push(m) });
+  [full[0]!, cut, full[1]!, small!, full[2]!].forEach((jpeg, i) =>
+    recording.offer(0, jpeg, i * 40)
+  );
+  const result = await recording.close();
+  assertEquals([result.frames, failures], [[4], []]);
+  assertEquals(await frameSizes(path, 0), ["320x240", "320x240", "320x240", "320x240"]);
+  assertEquals(await decodeErrors(path), "");
+  await Deno.remove(dir, { recursive: true });
+});
+
+// Catches: a recording started during a stretch of smaller frames taking
+// their size for its track: the header would say 320x240 and the frames at
+// the call's size that follow would be shrunk (not byte for byte).
+Deno.test("Recorder: started while both sides send smaller frames, it records at the call's sizes", async () => {
+  const dir = await Deno.makeTempDir();
+  const full = await jpegs(dir, 640, 480, 4);
+  const half = await jpegs(dir, 320, 240, 4);
+  const own = await jpegs(dir, 480, 360, 2);
+  const ownHalf = await jpegs(dir, 240, 180, 3);
+  const lines: string[] = [];
+  const recorder = new Recorder({
+    path: `${dir}/call.mkv`,
+    peerOnly: false,
+    keys: false,
+    status: (line) => lines.push(line),
+  });
+  const t0 = 1_700_000_000_000;
+  const at = (i: number) => ({ seq: i, peerTime: 0, localTime: t0 + i * 40 });
+  // The call at its sizes: the peer's 640x480, this side's 480x360.
+  full.forEach((jpeg, i) => recorder.packet(jpeg, at(i)));
+  own.forEach((jpeg, i) => recorder.sent(jpeg, t0 + i * 40));
+  // The link slows, both sides send half-size frames, and `r` starts a recording.
+  const path = await recorder.start();
+  half.forEach((jpeg, i) => recorder.packet(jpeg, at(10 + i)));
+  ownHalf.forEach((jpeg, i) => recorder.sent(jpeg, t0 + (10 + i) * 40));
+  full.forEach((jpeg, i) => recorder.packet(jpeg, at(20 + i))); // and the peer's link recovers
+  await recorder.close();
+  assertMatch(lines.at(-1)!, /^Saved the recording .* \(11 frames\)$/);
+
+  const info = await probe(path);
+  assertEquals(info.streams.map((s) => [s.width, s.height, s.packets]), [
+    [640, 480, 8],
+    [480, 360, 3],
+  ]);
+  assertEquals(await frameSizes(path, 0), new Array(8).fill("640x480"));
+  assertEquals(await frameSizes(path, 1), new Array(3).fill("480x360"));
+  assertEquals(await decodeErrors(path), "");
+  await Deno.mkdir(`${dir}/out`);
+  const packets = await extractPackets(path, 0, `${dir}/out`);
+  assertEquals(packets.slice(4), full, "the frames at the call's size, byte for byte");
   await Deno.remove(dir, { recursive: true });
 });

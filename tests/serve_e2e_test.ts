@@ -5,6 +5,7 @@
  */
 
 import puppeteer from "puppeteer-core";
+import { CallServer } from "../src/serve/http_server.ts";
 import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
 import { freePort, ROOT, run, sh } from "./_tools.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
@@ -178,6 +179,86 @@ Deno.test("--serve: Chromium, ffmpeg and MJPEG clients watch a real call", async
     alice.child.kill("SIGTERM");
     const [a, b] = await Promise.all([alice.exit(), bob.exit()]);
     assertEquals([a, b], [0, 0], `alice:\n${alice.stderr}\nbob:\n${bob.stderr}`);
+  }
+});
+
+// Catches: a page whose video box follows the frames: it would grow when the
+// stream starts, and jump (the stats line with it) when the peer's frames
+// change shape; and a picture not scaled into the box when they shrink.
+Deno.test("--serve page: the video keeps its place and size as the peer's frames change size", async () => {
+  const dir = await Deno.makeTempDir();
+  const sizes = ["640x480", "320x240", "640x360", "480x640", "640x480"];
+  const frames = new Map<string, Uint8Array>();
+  for (const size of new Set(sizes)) {
+    await run("ffmpeg", [
+      ...["-v", "error", "-f", "lavfi", "-i", `testsrc2=size=${size}`, "-frames:v", "1"],
+      `${dir}/${size}.jpg`,
+    ]);
+    frames.set(size, await Deno.readFile(`${dir}/${size}.jpg`));
+  }
+  const server = CallServer.open({ hostname: "127.0.0.1", port: 0 }, {
+    selfName: "alice",
+    status: () => ({ peer: "bob", phase: "connected", stats: null }),
+  });
+  let current: string | null = null;
+  let seq = 0;
+  const feed = setInterval(() => {
+    if (current === null) return;
+    server.packet(frames.get(current)!, { seq: ++seq, peerTime: 0, localTime: Date.now() });
+    server.ownFrame(frames.get("640x480")!, Date.now());
+  }, 40);
+  const profile = await Deno.makeTempDir();
+  const browser = await puppeteer.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", `--user-data-dir=${profile}`],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 800, height: 600 });
+    await page.goto(server.url, { waitUntil: "domcontentloaded" });
+    await page.waitForFunction(`document.getElementById("title").textContent.startsWith("bob")`);
+    // Where the video and the stats line are, as [x, y, width, height].
+    const layout = async () =>
+      JSON.parse(
+        await page.evaluate(`JSON.stringify(["peer", "stats"].map((id) => {
+          const r = document.getElementById(id).getBoundingClientRect();
+          return [r.x, r.y, r.width, r.height];
+        }))`) as string,
+      );
+    const empty = await layout(); // no frame yet
+    assert(empty[0][3] > 400, `a video box before the first frame: ${empty}`);
+    for (const size of sizes) {
+      current = size;
+      const [w, h] = size.split("x");
+      await page.waitForFunction(
+        `document.getElementById("peer").naturalWidth === ${w} &&
+         document.getElementById("peer").naturalHeight === ${h}`,
+        { timeout: 10000 },
+      );
+      assertEquals(await layout(), empty, `the layout with ${size} frames`);
+    }
+    // The small frames were scaled up into the box, not shown at their size.
+    current = "320x240";
+    await page.waitForFunction(`document.getElementById("peer").naturalWidth === 320`);
+    const box = (await (await page.$("#peer"))!.boundingBox())!;
+    const grey = await greyPixels(await page.screenshot({ clip: box }));
+    const width = Math.round(box.width), height = Math.round(box.height);
+    // testsrc2's picture is bright to its right edge; a 320-pixel picture
+    // in the middle of the box would leave its right quarter black. (Rows
+    // above the self-view, in the bottom-right corner.)
+    const [left, right, bottom] = [Math.floor(width * 0.8), Math.floor(width * 0.85), height >> 1];
+    let lit = 0;
+    for (let y = 0; y < bottom; y++) {
+      for (let x = left; x < right; x++) if (grey[y * width + x]! > 40) lit++;
+    }
+    assert(lit > 0.5 * bottom * (right - left), `${lit} of ${bottom * (right - left)} lit`);
+  } finally {
+    clearInterval(feed);
+    await browser.close();
+    await server.close();
+    await Deno.remove(profile, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -181,6 +181,25 @@ Deno.test({ name: "pageHtml() carries the query safely and has no external URL",
   assert(!/(src|href)="?(https?:)?\/\//.test(html), "no external assets");
 });
 
+// Catches: a video box whose height follows the picture (`height: auto`,
+// `max-height`): it would jump when the peer's frames change shape, and the
+// stats line with it (the real layout is measured in serve_e2e_test.ts).
+Deno.test(
+  { name: "pageHtml(): the peer's video is a fixed box, the picture fit into it", ...none },
+  () => {
+    const html = pageHtml({ query: "", nonce: "n" });
+    const rule = /#peer \{([^}]*)\}/.exec(html)?.[1]?.replace(/\s+/g, " ") ?? "";
+    const props = new Map(
+      rule.split(";").map((p) => p.split(":").map((v) => v.trim())).filter((p) => p[0])
+        .map((p) => [p[0]!, p[1]!]),
+    );
+    assertEquals(props.get("width"), "100%");
+    assertEquals(props.get("height"), "calc(100vh - 90px)");
+    assertEquals(props.get("object-fit"), "contain");
+    assertEquals(props.get("max-height"), undefined);
+  },
+);
+
 Deno.test("CallServer serves snapshot, stats, page and 404", async () => {
   const server = open();
   const base = `http://127.0.0.1:${server.port}`;

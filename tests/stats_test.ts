@@ -64,6 +64,60 @@ Deno.test({
   assert(formatStatsLine(line).includes("sent 15.0 fps 500 kbit/s"));
 });
 
+// Catches a stats line that leaves out what is being sent, reads it from the
+// wrong field (width for height, capacity for target), does not round the
+// estimates, or turns "not known yet" (null) into 0.
+Deno.test({
+  name: "RateMeter.sample() reports what the sender sends and the rate estimates",
+  permissions: "none",
+}, () => {
+  const stats = new CallStats();
+  const meter = new RateMeter(stats, 0);
+  const before = meter.sample(1000, new Date(0));
+  assertEquals(
+    [
+      before.send_quality,
+      before.send_width,
+      before.send_height,
+      before.send_fps,
+      before.target_kbps,
+      before.capacity_kbps,
+      before.queue_delay_ms,
+      before.degraded,
+    ],
+    [null, null, null, null, null, null, null, false],
+    "nothing known before the first frame and the first estimate",
+  );
+  Object.assign(stats.sending, {
+    quality: 62,
+    width: 480,
+    height: 360,
+    fps: 15,
+    targetKbps: 1234.5678,
+    capacityKbps: 2000.004,
+    queueDelayMs: 3.14159,
+    degraded: true,
+  });
+  const line = meter.sample(2000, new Date(0));
+  assertEquals(
+    [
+      line.send_quality,
+      line.send_width,
+      line.send_height,
+      line.send_fps,
+      line.target_kbps,
+      line.capacity_kbps,
+      line.queue_delay_ms,
+      line.degraded,
+    ],
+    [62, 480, 360, 15, 1234.57, 2000, 3.14, true],
+  );
+  // JSON keeps the nulls (a consumer can tell "unknown" from 0).
+  stats.sending.targetKbps = null;
+  const json = JSON.parse(JSON.stringify(meter.sample(3000, new Date(0))));
+  assert("target_kbps" in json && json.target_kbps === null, JSON.stringify(json));
+});
+
 Deno.test({
   name: "summarize() reports the totals the --stats json contract names",
   permissions: "none",
@@ -73,6 +127,8 @@ Deno.test({
   stats.droppedSending = 1;
   stats.droppedReceiving = 2;
   stats.recordLatency(0, 5);
+  stats.degradedMs = 2345.6;
+  stats.ackTimesIgnored = 7;
   const s = summarize(stats, { peer: "p", end: "done", durationMs: 1234 });
   for (
     const key of [
@@ -85,7 +141,13 @@ Deno.test({
       "bytes_received",
       "latency_ms_p50",
       "latency_ms_p95",
+      "degraded_s",
+      "ack_times_ignored",
     ]
   ) assert(key in s, key);
   assertEquals([s.frames_dropped, s.duration_s, s.latency_ms_p50], [3, 1.23, 5.1]);
+  // Time below the ceiling in seconds, and the ACKs whose times were ignored.
+  assertEquals([s.degraded_s, s.ack_times_ignored], [2.35, 7]);
+  const fresh = summarize(new CallStats(), { peer: null, end: "done", durationMs: 0 });
+  assertEquals([fresh.degraded_s, fresh.ack_times_ignored], [0, 0]);
 });

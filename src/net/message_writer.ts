@@ -6,6 +6,7 @@
  */
 
 import {
+  ACK_SIZE,
   ByeReason,
   CONFIRM_SIZE,
   HEADER_SIZE,
@@ -39,6 +40,8 @@ export class MessageWriter {
   #frameHeader = new Uint8Array(HEADER_SIZE);
   #frameHeaderView = new DataView(this.#frameHeader.buffer);
   #header = { length: 0, type: 0, seq: 0, timestamp: 0 };
+  #ack = new Uint8Array(ACK_SIZE);
+  #ackView = new DataView(this.#ack.buffer);
   #sealer: Sealer | undefined;
 
   /** @param sink The connection to write to. */
@@ -104,12 +107,30 @@ export class MessageWriter {
   }
 
   /**
-   * Writes a message with no payload (ACK, SATISFIED).
+   * Writes an ACK of frame `seq` with its arrival times (the payload is
+   * filled when the write's turn comes, from one reused buffer).
    *
-   * @param type The message type.
-   * @param seq Sequence number (the acknowledged frame for ACK).
+   * @param seq The frame acknowledged (and every one before it).
+   * @param firstByte When its header arrived (this side's clock, ms since the epoch).
+   * @param lastByte When its last byte arrived.
+   */
+  writeAck(seq: number, firstByte: number, lastByte: number): Promise<void> {
+    return this.#enqueue(() => {
+      this.#ackView.setFloat64(0, firstByte);
+      this.#ackView.setFloat64(8, lastByte);
+      return this.#writeControlNow(MessageType.ACK, seq, this.#ack);
+    });
+  }
+
+  /**
+   * Writes a message with no payload (SATISFIED, PING, PAUSED, RESUMED).
+   *
+   * @param type The message type (not ACK, which has a payload: {@linkcode writeAck}).
+   * @param seq Sequence number.
+   * @throws {RangeError} For ACK.
    */
   writeEmpty(type: MessageTypeCode, seq = 0): Promise<void> {
+    if (type === MessageType.ACK) throw new RangeError("An ACK carries times: use writeAck()");
     return this.#writeControl(type, seq, EMPTY);
   }
 
@@ -159,20 +180,25 @@ export class MessageWriter {
   }
 
   #writeControl(type: number, seq: number, payload: Uint8Array<ArrayBuffer>): Promise<void> {
-    return this.#enqueue(async () => {
-      const sealer = type === MessageType.CONFIRM ? undefined : this.#sealer;
-      const h = this.#header;
-      h.length = payload.length + (sealer ? TAG_SIZE : 0);
-      h.type = type;
-      h.seq = seq;
-      h.timestamp = now();
-      writeHeader(this.#controlView, 0, h);
-      const body = sealer
-        ? await sealer.seal(this.#control.slice(0, HEADER_SIZE), payload)
-        : payload;
-      this.#control.set(body, HEADER_SIZE);
-      return this.#writeAll(this.#control.subarray(0, HEADER_SIZE + h.length));
-    });
+    return this.#enqueue(() => this.#writeControlNow(type, seq, payload));
+  }
+
+  // Writes a control message now (its turn in the queue has come).
+  async #writeControlNow(
+    type: number,
+    seq: number,
+    payload: Uint8Array<ArrayBuffer>,
+  ): Promise<void> {
+    const sealer = type === MessageType.CONFIRM ? undefined : this.#sealer;
+    const h = this.#header;
+    h.length = payload.length + (sealer ? TAG_SIZE : 0);
+    h.type = type;
+    h.seq = seq;
+    h.timestamp = now();
+    writeHeader(this.#controlView, 0, h);
+    const body = sealer ? await sealer.seal(this.#control.slice(0, HEADER_SIZE), payload) : payload;
+    this.#control.set(body, HEADER_SIZE);
+    return this.#writeAll(this.#control.subarray(0, HEADER_SIZE + h.length));
   }
 
   #enqueue(write: () => Promise<void>): Promise<void> {

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { AckWindow } from "../send/ack_window.ts";
+import { AckWindow, MAX_FRAMES_IN_FLIGHT } from "../send/ack_window.ts";
 import { closeQuietly, type Link } from "./connect.ts";
 import type { Hello } from "./protocol.ts";
-import { MessageType, type MessageTypeCode } from "./protocol.ts";
+import type { MessageTypeCode } from "./protocol.ts";
 import type { MessageReader } from "./message_reader.ts";
 import type { MessageWriter } from "./message_writer.ts";
 
@@ -35,6 +35,8 @@ export class PeerLink {
   lastHeard: number;
   #ackWriting = false;
   #ackSeq = 0;
+  #ackFirst = 0;
+  #ackLast = 0;
 
   /**
    * @param link The handshake's result.
@@ -47,7 +49,7 @@ export class PeerLink {
     this.peer = link.peer;
     this.remote = link.remote;
     this.secure = link.secure;
-    this.window = new AckWindow();
+    this.window = new AckWindow(MAX_FRAMES_IN_FLIGHT);
     this.lastHeard = now;
   }
 
@@ -63,20 +65,24 @@ export class PeerLink {
   }
 
   /**
-   * Acknowledges frame `seq`. One acknowledgement is written at a time,
-   * always for the newest frame taken, so a peer that stops reading cannot
-   * make them pile up.
+   * Acknowledges frame `seq`, with when its first and last bytes arrived.
+   * One acknowledgement is written at a time, always for the newest frame
+   * taken, so a peer that stops reading cannot make them pile up.
    *
    * @param seq The frame's sequence number.
+   * @param firstByte When its header arrived, ms since the epoch (this side's clock).
+   * @param lastByte When its last byte arrived.
    */
-  ack(seq: number): void {
+  ack(seq: number, firstByte: number, lastByte: number): void {
     this.#ackSeq = seq;
+    this.#ackFirst = firstByte;
+    this.#ackLast = lastByte;
     if (this.#ackWriting) return;
     this.#ackWriting = true;
     const written = seq;
-    this.writer.writeEmpty(MessageType.ACK, written).then(() => {
+    this.writer.writeAck(written, firstByte, lastByte).then(() => {
       this.#ackWriting = false;
-      if (this.#ackSeq !== written) this.ack(this.#ackSeq);
+      if (this.#ackSeq !== written) this.ack(this.#ackSeq, this.#ackFirst, this.#ackLast);
     }, () => this.#ackWriting = false); // the link failed: it is thrown away
   }
 

@@ -1,5 +1,5 @@
 /**
- * Wire protocol v3: the constants and the fixed layouts of the hello and of
+ * Wire protocol v4: the constants and the fixed layouts of the hello and of
  * the message header. `docs/PROTOCOL.md` is the specification; this file
  * must agree with it.
  *
@@ -10,7 +10,7 @@ import { ProtocolError } from "../errors.ts";
 import { hasControlCharacters } from "../text.ts";
 
 /** The protocol version this build speaks. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** `PCAM`, the first four bytes of every connection. */
 export const MAGIC = 0x5043414d;
@@ -34,7 +34,13 @@ export const MAX_BYE_PAYLOAD = 256;
 export const MessageType = {
   /** A JPEG image; `seq` counts frames, `timestamp` is the capture time. */
   FRAME: 1,
-  /** Acknowledges FRAME `seq` on arrival; paces the sender. No payload. */
+  /**
+   * Acknowledges FRAME `seq` (and every frame before it) when the receiver
+   * takes it; paces the sender. `timestamp` is the ACK's send time; the
+   * payload is when the frame's first and last bytes arrived (two f64, the
+   * receiver's clock, ms since the Unix epoch), for the sender's rate
+   * control. (v4; empty before.)
+   */
   ACK: 2,
   /** The sender's `--frames`/`--duration` limit is reached. No payload. */
   SATISFIED: 3,
@@ -54,6 +60,21 @@ export const MessageType = {
 
 /** Bytes of a PONG payload. */
 export const PONG_SIZE = 16;
+
+/** Bytes of an ACK payload: the frame's first and last byte arrival times. (v4) */
+export const ACK_SIZE = 16;
+
+/** The times an ACK reports, with its arrival, ms since the Unix epoch. (v4) */
+export interface AckTimes {
+  /** The frame's first byte (its header) reached the peer (peer's clock). */
+  firstByte: number;
+  /** Its last byte reached the peer (peer's clock). */
+  lastByte: number;
+  /** The peer sent the ACK (peer's clock). */
+  ackSent: number;
+  /** The ACK arrived here (this side's clock). */
+  arrival: number;
+}
 
 /** A message type code. */
 export type MessageTypeCode = typeof MessageType[keyof typeof MessageType];
@@ -257,8 +278,9 @@ export function readHeader(
     ? maxFramePayload
     : type === MessageType.BYE
     ? MAX_BYE_PAYLOAD
-    : type === MessageType.ACK || type === MessageType.SATISFIED ||
-        type === MessageType.PING || type === MessageType.PAUSED ||
+    : type === MessageType.ACK
+    ? ACK_SIZE
+    : type === MessageType.SATISFIED || type === MessageType.PING || type === MessageType.PAUSED ||
         type === MessageType.RESUMED
     ? 0
     : type === MessageType.PONG
@@ -267,6 +289,9 @@ export function readHeader(
     ? CONFIRM_SIZE
     : -1;
   if (limit < 0) throw new ProtocolError(`Unknown message type ${type}`);
+  if (type === MessageType.ACK && length !== ACK_SIZE) {
+    throw new ProtocolError(`Invalid ACK: ${length} bytes of payload, an ACK has ${ACK_SIZE}`);
+  }
   if (length > limit) {
     throw new ProtocolError(
       `Message too large: type ${type} declares ${length} bytes, the limit is ${limit}`,

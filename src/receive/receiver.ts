@@ -12,6 +12,8 @@ import type { Latest } from "../latest.ts";
 import type { Packet } from "../packet.ts";
 import type { PeerLink } from "../net/peer_link.ts";
 import {
+  ACK_SIZE,
+  type AckTimes,
   ByeReason,
   HEADER_SIZE,
   MAX_BYE_PAYLOAD,
@@ -31,8 +33,14 @@ export interface ReceiverHandlers {
    * @param timestamp Its capture time on the peer's clock.
    */
   frame(timestamp: number): void;
-  /** The peer acknowledged frame `seq` on `link`. */
-  ack(link: PeerLink, seq: number): void;
+  /**
+   * The peer acknowledged frame `seq` on `link`.
+   *
+   * @param times When the frame's first and last bytes reached the peer and
+   * when it sent the ACK (the peer's clock), and when the ACK arrived (this
+   * side's); untrusted: the sender checks them.
+   */
+  ack(link: PeerLink, seq: number, times: AckTimes): void;
   /**
    * A heartbeat answer: our ping's send time `t1`, its arrival at the peer
    * `t2`, the answer's send time `t3` (peer's clock) and arrival `t4`.
@@ -55,9 +63,6 @@ export class Receiver {
   #box: Latest<Packet>;
   #stats: CallStats;
   #on: ReceiverHandlers;
-  #bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
-  #pong = new Uint8Array(PONG_SIZE + TAG_SIZE);
-  #pongView = new DataView(this.#pong.buffer);
 
   /**
    * @param box Where received frames go (freshest wins).
@@ -78,6 +83,12 @@ export class Receiver {
    */
   async read(link: PeerLink): Promise<void> {
     const on = this.#on;
+    // Buffers of this link's own: links are read at once, and a payload's
+    // read may wait (decryption), so they cannot share any.
+    const bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
+    const pong = new DataView(new ArrayBuffer(PONG_SIZE + TAG_SIZE));
+    const ack = new DataView(new ArrayBuffer(ACK_SIZE + TAG_SIZE));
+    const times: AckTimes = { firstByte: 0, lastByte: 0, ackSent: 0, arrival: 0 };
     while (true) {
       let header;
       try {
@@ -98,18 +109,25 @@ export class Receiver {
             link.writer.writePong(header.timestamp, arrival).catch(() => {});
             break;
           case MessageType.PONG: {
-            await link.reader.readPayload(this.#pong);
-            const view = this.#pongView;
-            on.pong(view.getFloat64(0), view.getFloat64(8), header.timestamp, arrival);
+            const sent = header.timestamp;
+            await link.reader.readPayload(new Uint8Array(pong.buffer));
+            on.pong(pong.getFloat64(0), pong.getFloat64(8), sent, arrival);
             break;
           }
           case MessageType.FRAME:
-            await this.#readFrame(link, header.length, header.seq, header.timestamp);
+            await this.#readFrame(link, header.length, header.seq, header.timestamp, arrival);
             on.frame(header.timestamp);
             break;
-          case MessageType.ACK:
-            on.ack(link, header.seq);
+          case MessageType.ACK: {
+            const seq = header.seq, sent = header.timestamp;
+            await link.reader.readPayload(new Uint8Array(ack.buffer));
+            times.firstByte = ack.getFloat64(0);
+            times.lastByte = ack.getFloat64(8);
+            times.ackSent = sent;
+            times.arrival = arrival;
+            on.ack(link, seq, times);
             break;
+          }
           case MessageType.SATISFIED:
             on.satisfied();
             break;
@@ -123,10 +141,10 @@ export class Receiver {
             throw new ProtocolError("Unexpected key confirmation in the middle of a call");
           case MessageType.BYE: {
             const length = header.length;
-            if (length > 0) await link.reader.readPayload(this.#bye);
+            if (length > 0) await link.reader.readPayload(bye);
             on.bye(
-              length > 0 ? this.#bye[0]! : ByeReason.QUIT,
-              this.#bye.subarray(1, length),
+              length > 0 ? bye[0]! : ByeReason.QUIT,
+              bye.subarray(1, length),
             );
             break;
           }
@@ -138,7 +156,13 @@ export class Receiver {
     }
   }
 
-  async #readFrame(link: PeerLink, length: number, seq: number, timestamp: number): Promise<void> {
+  async #readFrame(
+    link: PeerLink,
+    length: number,
+    seq: number,
+    timestamp: number,
+    arrival: number,
+  ): Promise<void> {
     const box = this.#box;
     const packet = box.acquire();
     try {
@@ -147,6 +171,8 @@ export class Receiver {
       packet.timestamp = timestamp;
       packet.length = length;
       await link.reader.readPayload(packet.payload);
+      packet.firstByteTime = arrival;
+      packet.lastByteTime = now();
     } catch (error) {
       box.release(packet);
       throw error;

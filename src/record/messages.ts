@@ -15,6 +15,11 @@ export interface RecordWorkerStart {
   path: string;
   /** How many tracks. */
   tracks: number;
+  /**
+   * Each track's size as seen earlier in the call (null: none seen); the
+   * track is written at the larger of it and its first frame's size.
+   */
+  sizes?: Array<[number, number] | null>;
   /** The ring the frames come through; closing it ends the recording. */
   memory: RingMemory;
 }

@@ -5,14 +5,24 @@
  * frames are held (at most {@linkcode HOLD_MS} or {@linkcode HOLD_FRAMES})
  * until every track has shown its size; time 0 is the earliest of them.
  *
+ * A track's size is the larger of the size the main thread saw earlier in
+ * the call (the call's size, before a slow link made the sender send
+ * smaller frames) and that of the track's first frame. Every frame of the
+ * track is written at that size: a frame at it goes into the file as it
+ * came, byte for byte; one of another size (the sender adapting to the
+ * link) is decoded, scaled to it and encoded again (`fit_frame.ts`), so
+ * that the file plays at one size everywhere. What is not a JPEG, or does
+ * not decode when it needs scaling, is left out.
+ *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
-import { loadRecordShim } from "../../ffi/loader.ts";
+import { loadRecordShim, ShimLoadError } from "../../ffi/loader.ts";
 import { MkvRecorder } from "../../ffi/recorder.ts";
 import { messageOf } from "../errors.ts";
+import { FrameFitter } from "./fit_frame.ts";
 import { FrameRing } from "./frame_ring.ts";
 import { jpegSize } from "./jpeg_size.ts";
 import type { FromRecordWorker, RecordWorkerStart } from "./messages.ts";
@@ -28,8 +38,18 @@ let path = "";
 let rec: MkvRecorder | undefined;
 let base = 0;
 let failed = false;
-let sizes: Array<[number, number] | null> = [];
-let held: Array<{ track: number; bytes: Uint8Array<ArrayBuffer>; at: number }> = [];
+
+/** A frame size: width, height. */
+type Size = [number, number];
+
+// Each track's size known from earlier in the call, its first frame's, and
+// the size it is written at (from the header on).
+let hints: Array<Size | null> = [];
+let firsts: Array<Size | null> = [];
+let sizes: Size[] = [];
+let held: Array<{ track: number; bytes: Uint8Array<ArrayBuffer>; size: Size; at: number }> = [];
+// Made on the first frame to scale; null when its libraries cannot load.
+let fitter: FrameFitter | null | undefined;
 let holdUntil = Infinity;
 let frames: number[] = [];
 
@@ -54,15 +74,16 @@ function write(track: number, bytes: Uint8Array, at: number): void {
   }
 }
 
-// Writes the header with the sizes seen (a track with none yet takes the
-// first size seen: Matroska keeps each frame's own size anyway), then the
-// held frames in time order.
+// Writes the header with each track's size (a track with neither a hint
+// nor a frame yet takes the first size seen), then the held frames in time
+// order.
 function begin(): void {
   holdUntil = Infinity;
   if (failed || rec !== undefined || held.length === 0) return;
-  const first = sizes.find((s) => s !== null)!;
+  const first = firsts.find((s) => s !== null)!;
+  sizes = firsts.map((s, track) => larger(hints[track] ?? null, s) ?? first);
   try {
-    rec = MkvRecorder.open(path, { sizes: sizes.map((s) => s ?? first) });
+    rec = MkvRecorder.open(path, { sizes });
   } catch (error) {
     fail(error);
     return;
@@ -71,21 +92,47 @@ function begin(): void {
   held = [];
   base = pending[0]!.at;
   for (const frame of pending) {
-    if (!failed) write(frame.track, frame.bytes, frame.at);
+    if (!failed) record(frame.track, frame.bytes, frame.size, frame.at);
   }
 }
 
-function frame(track: number, bytes: Uint8Array, at: number): void {
-  if (failed || track < 0 || track >= sizes.length) return;
-  if (rec !== undefined) {
+function larger(a: Size | null, b: Size | null): Size | null {
+  if (a === null || b === null) return a ?? b;
+  return b[0] * b[1] > a[0] * a[1] ? b : a;
+}
+
+// Writes a frame at its track's size: as it is, or scaled to it. Should
+// scaling itself fail (its libraries are missing, memory is short), the
+// frame goes in as it is: better a frame of another size than none.
+function record(track: number, bytes: Uint8Array, size: Size, at: number): void {
+  const [width, height] = sizes[track]!;
+  if ((size[0] === width && size[1] === height) || fitter === null) {
     write(track, bytes, at);
     return;
   }
-  sizes[track] ??= jpegSize(bytes);
-  if (sizes[track] === null) return; // not a JPEG: nothing to record
-  held.push({ track, bytes: new Uint8Array(bytes), at });
+  let fitted: Uint8Array | null;
+  try {
+    fitted = (fitter ??= new FrameFitter()).fit(bytes, width, height);
+  } catch (error) {
+    if (error instanceof ShimLoadError) fitter = null;
+    write(track, bytes, at);
+    return;
+  }
+  if (fitted !== null) write(track, fitted, at); // else it does not decode: no picture to record
+}
+
+function frame(track: number, bytes: Uint8Array, at: number): void {
+  if (failed || track < 0 || track >= firsts.length) return;
+  const size = jpegSize(bytes);
+  if (size === null) return; // not a JPEG: nothing to record
+  if (rec !== undefined) {
+    record(track, bytes, size, at);
+    return;
+  }
+  firsts[track] ??= size;
+  held.push({ track, bytes: new Uint8Array(bytes), size, at });
   if (held.length === 1) holdUntil = performance.now() + HOLD_MS;
-  if (sizes.every((s) => s !== null) || held.length >= HOLD_FRAMES) begin();
+  if (firsts.every((s) => s !== null) || held.length >= HOLD_FRAMES) begin();
 }
 
 function finish(): void {
@@ -99,6 +146,7 @@ function finish(): void {
     }
     rec.close();
   }
+  fitter?.close();
   let removed = false;
   if (frames.every((n) => n === 0)) {
     try {
@@ -128,7 +176,8 @@ function serve(ring: FrameRing): void {
 self.onmessage = (event: MessageEvent<RecordWorkerStart>) => {
   const start = event.data;
   path = start.path;
-  sizes = new Array(start.tracks).fill(null);
+  hints = start.sizes ?? new Array(start.tracks).fill(null);
+  firsts = new Array(start.tracks).fill(null);
   frames = new Array(start.tracks).fill(0);
   try {
     loadRecordShim();

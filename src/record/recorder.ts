@@ -9,12 +9,20 @@
  * answer gives the offset, with the time it arrived here. A sent frame is
  * stamped with its capture time. Time 0 is the first frame recorded.
  *
+ * Sizes: a sender on a slow link sends smaller frames for a while. The
+ * recorder notes the largest frame of each track all through the call, so
+ * that a recording started (`r`) during such a stretch is still made at the
+ * call's size: each track is recorded at one size, the larger of that and
+ * its first frame's, and frames of another size are scaled to it (by the
+ * recording worker, see `record_worker.ts`).
+ *
  * @module
  */
 
 import { messageOf } from "../errors.ts";
 import { now } from "../net/protocol.ts";
 import type { FrameInfo, PacketSink } from "../receive/fanout.ts";
+import { jpegSize } from "./jpeg_size.ts";
 import { claimRecordingPath } from "./naming.ts";
 import { Recording, type RecordingResult } from "./recording.ts";
 
@@ -39,6 +47,8 @@ export class Recorder implements PacketSink {
   #next = 1;
   #current: Recording | undefined;
   #busy: Promise<void> = Promise.resolve();
+  // The largest frame seen in the call per track, recording or not.
+  #largest: Array<[number, number] | null> = [null, null];
 
   /** @param options The base path, the tracks and where status lines go. */
   constructor(options: RecorderOptions) {
@@ -62,8 +72,10 @@ export class Recorder implements PacketSink {
     this.#next = n + 1;
     let recording: Recording;
     try {
+      const tracks = this.#o.peerOnly ? 1 : 2;
       recording = await Recording.open(path, {
-        tracks: this.#o.peerOnly ? 1 : 2,
+        tracks,
+        sizes: this.#largest.slice(0, tracks),
         onFailed: (message) => this.#failed(recording, message),
       });
     } catch (error) {
@@ -109,6 +121,7 @@ export class Recorder implements PacketSink {
 
   /** Records a received frame (track 1) while recording. */
   packet(jpeg: Uint8Array, info: FrameInfo): void {
+    this.#note(Track.PEER, jpeg);
     this.#current?.offer(Track.PEER, jpeg, info.localTime ?? now());
   }
 
@@ -119,7 +132,9 @@ export class Recorder implements PacketSink {
    * @param capturedAt Its capture time, ms since the Unix epoch.
    */
   sent(jpeg: Uint8Array, capturedAt: number): void {
-    if (!this.#o.peerOnly) this.#current?.offer(Track.SENT, jpeg, capturedAt);
+    if (this.#o.peerOnly) return;
+    this.#note(Track.SENT, jpeg);
+    this.#current?.offer(Track.SENT, jpeg, capturedAt);
   }
 
   /**
@@ -130,6 +145,15 @@ export class Recorder implements PacketSink {
   async close(): Promise<void> {
     await this.#busy;
     await this.stop();
+  }
+
+  // Keeps the largest size seen on a track (a header parse: no decoding).
+  #note(track: number, jpeg: Uint8Array): void {
+    const size = jpegSize(jpeg);
+    const largest = this.#largest[track];
+    if (size !== null && (!largest || size[0] * size[1] > largest[0] * largest[1])) {
+      this.#largest[track] = size;
+    }
   }
 
   #failed(recording: Recording, message: string): void {

@@ -20,6 +20,12 @@ export const RING_BYTES = 8 * 1024 * 1024;
 export interface RecordingOptions {
   /** How many tracks the file has (frames name theirs, from 0). */
   tracks: number;
+  /**
+   * Each track's frame size as seen earlier in the call, if any: the track
+   * is recorded at the larger of it and its first frame's size, every frame
+   * brought to that size (see `record_worker.ts`).
+   */
+  sizes?: Array<[number, number] | null>;
   /** Called once if writing fails (a full disk): the recording has stopped. */
   onFailed(message: string): void;
   /** Bytes of frames that may wait for the disk (default {@linkcode RING_BYTES}). */
@@ -82,7 +88,12 @@ export class Recording {
         event.preventDefault();
         resolve({ kind: "failed", message: `the recording worker failed: ${event.message}` });
       };
-      const start: RecordWorkerStart = { path, tracks: options.tracks, memory };
+      const start: RecordWorkerStart = {
+        path,
+        tracks: options.tracks,
+        sizes: options.sizes,
+        memory,
+      };
       worker.postMessage(start);
     });
     if (answer.kind !== "ready") {

@@ -5,14 +5,15 @@
  * It starts with one message, `{ memory, options }`: it opens the source and
  * answers `{ op: "opened", mode }` or `{ op: "failed", failure }`. From then
  * on it serves {@linkcode AtomicChannel} calls (see {@linkcode CaptureOp}):
- * grabbing a frame straight into a packet buffer the main thread lends by
- * address, rewinding, and closing, after which it ends.
+ * grabbing a frame, at the quality and size the main thread asks for,
+ * straight into a packet buffer it lends by address; rewinding; and
+ * closing, after which it ends.
  *
  * @module
  */
 
 import { serveAtomic, viewAt } from "../atomic_channel.ts";
-import { Grabber } from "./grabber.ts";
+import { Grabber, type GrabSetting } from "./grabber.ts";
 import { CaptureOp, type CaptureStart, type CaptureStarted, GrabCode } from "../worker_ops.ts";
 import { toFailure } from "../worker_failure.ts";
 
@@ -33,14 +34,21 @@ scope.onmessage = async (event) => {
     return scope.close();
   }
   scope.postMessage({ op: "opened", mode: grabber.mode });
+  const want: GrabSetting = { quality: 0, width: 0, height: 0 }; // reused for every grab
   serveAtomic(memory, (op, ints, floats) => {
     switch (op) {
       case CaptureOp.GRAB: {
-        const result = grabber.grab(viewAt(floats[0]!, ints[0]!));
+        want.quality = ints[3]!;
+        want.width = ints[4]!;
+        want.height = ints[5]!;
+        const result = grabber.grab(viewAt(floats[0]!, ints[0]!), want);
         if (result.kind === "frame") {
           ints[1] = GrabCode.FRAME;
           ints[2] = result.length;
           floats[1] = result.timestamp;
+          ints[6] = result.quality;
+          ints[7] = result.width;
+          ints[8] = result.height;
         } else if (result.kind === "space") {
           ints[1] = GrabCode.SPACE;
           ints[2] = result.needed;

@@ -17,6 +17,7 @@ import { addressOf, AtomicChannel, channelMemory } from "../atomic_channel.ts";
 import type { Options } from "../cli.ts";
 import { delay } from "../async.ts";
 import { CallError } from "../errors.ts";
+import type { FrameSetting } from "./frame_setting.ts";
 import type { SourceMode } from "./grabber.ts";
 import type { Latest } from "../latest.ts";
 import type { Packet } from "../packet.ts";
@@ -57,12 +58,22 @@ export type ProducerOptions = Pick<
   "source" | "width" | "height" | "fps" | "quality" | "passthrough" | "name"
 >;
 
-/** What {@linkcode Producer.run} tells its caller. */
+/** What {@linkcode Producer.run} tells its caller, and asks it. */
 export interface ProducerHooks {
   /** A live source ended (the call goes on, receiving only). */
   onEnd(): void;
   /** A frame is about to be published (read it now; it is not kept). */
   onFrame?(packet: Packet): void;
+  /**
+   * How to make the next frame, asked once before each capture (after
+   * waiting for the sender to want one, before the wait for its time):
+   * its `fps` paces the captures from then on (0: unpaced), its quality and
+   * size make the frame (clamped by the capture worker to what it can make:
+   * each side 16 to `--size`, quality 1 to 100). Without it the producer
+   * follows `--fps`, `--quality` and `--size`. Called on every frame: keep
+   * it cheap, and return an object the caller reuses.
+   */
+  setting?(): FrameSetting;
 }
 
 /** Captures and encodes frames, in a worker thread, until stopped. */
@@ -128,27 +139,40 @@ export class Producer implements Disposable {
 
   /**
    * Captures frames into `box` until `signal` aborts or the source ends:
-   * paced to `--fps`, on demand for files and the test pattern, looping a
-   * video file.
+   * paced to `--fps` (or the `setting` hook's rate), on demand for files
+   * and the test pattern, looping a video file. Each packet carries the
+   * quality and size its frame was made at.
    *
    * @param box The sender's slot; replaced frames are counted there.
    * @param signal Stops the loop.
    * @param hooks `onEnd`: a live source ended (the call goes on); `onFrame`:
-   * each frame as it is published (the self-view copies what it needs).
+   * each frame as it is published (the self-view copies what it needs);
+   * `setting`: the rate, quality and size of the next frame.
    * @throws {CallError} When the source fails or a frame cannot be encoded.
    */
   async run(box: Latest<Packet>, signal: AbortSignal, hooks: ProducerHooks): Promise<void> {
     const o = this.#o;
-    const interval = o.fps > 0 ? 1000 / o.fps : 0;
+    let interval = o.fps > 0 ? 1000 / o.fps : 0;
     let next = performance.now();
     let emptyRuns = 0;
     // A file or the test pattern can wait until the sender wants a frame (a
     // live source is read continuously); but a frame left waiting behind a
     // slow link is replaced after a frame interval, so none goes out stale.
     const onDemand = this.#source.kind === "file" || this.#source.kind === "test";
-    const staleAfter = Math.max(interval, MIN_STALE_MS);
     while (!signal.aborted && !this.#closed) {
-      if (onDemand) await box.idle(staleAfter);
+      if (onDemand) await box.idle(Math.max(interval, MIN_STALE_MS));
+      const setting = hooks.setting?.();
+      let quality = o.quality, width = o.width, height = o.height;
+      if (setting) {
+        ({ quality, width, height } = setting);
+        const wanted = setting.fps > 0 ? 1000 / setting.fps : 0;
+        if (wanted !== interval) {
+          // A new rate: the next capture is one new interval after the one
+          // last scheduled (at once, after unpaced captures).
+          next = interval > 0 ? next - interval + wanted : performance.now();
+          interval = wanted;
+        }
+      }
       if (interval > 0) {
         const peer = this.#peerInterval;
         if (peer !== undefined && Math.abs(peer - interval) < interval * 0.05) {
@@ -163,7 +187,7 @@ export class Producer implements Disposable {
       const packet = box.acquire();
       let got: "frame" | "end";
       try {
-        got = await this.#exclusive(() => this.#grab(packet));
+        got = await this.#exclusive(() => this.#grab(packet, quality, width, height));
       } catch (error) {
         box.release(packet);
         throw error;
@@ -230,13 +254,22 @@ export class Producer implements Disposable {
     return promise;
   }
 
-  // Has the worker write the next frame into `packet`, growing the packet
-  // and asking again when the frame does not fit.
-  async #grab(packet: Packet): Promise<"frame" | "end"> {
+  // Has the worker write the next frame into `packet`, made at `quality`
+  // and `width` x `height`, growing the packet and asking again when the
+  // frame does not fit.
+  async #grab(
+    packet: Packet,
+    quality: number,
+    width: number,
+    height: number,
+  ): Promise<"frame" | "end"> {
     const channel = this.#channel;
     while (true) {
       channel.float(0, addressOf(packet.payload));
       channel.int(0, packet.payload.length);
+      channel.int(3, quality);
+      channel.int(4, width);
+      channel.int(5, height);
       await channel.call(CaptureOp.GRAB);
       const code = channel.int(1);
       if (code === GrabCode.END) return "end";
@@ -246,6 +279,9 @@ export class Producer implements Disposable {
       }
       packet.length = channel.int(2);
       packet.timestamp = channel.float(1);
+      packet.quality = channel.int(6);
+      packet.width = channel.int(7);
+      packet.height = channel.int(8);
       return "frame";
     }
   }

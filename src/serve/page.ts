@@ -4,6 +4,12 @@
  * offline); the names and stats come from `/stats` and are set as text,
  * so nothing a peer sends is ever parsed as HTML.
  *
+ * The peer's video is a box of fixed size (the window's width, its height
+ * less the header and the stats line), the picture scaled into it with its
+ * shape kept: the page does not move when the stream starts, when the peer
+ * sends smaller frames for a while (a slow link) or frames of another
+ * shape (a peer that came back with another size).
+ *
  * @module
  */
 
@@ -37,8 +43,8 @@ export function pageHtml(options: PageOptions): string {
   header { padding: 8px 12px; display: flex; gap: 16px; align-items: baseline; }
   header h1 { font-size: 16px; margin: 0; color: #fff; }
   main { position: relative; margin: 0 12px; }
-  #peer { display: block; width: 100%; max-height: calc(100vh - 90px); object-fit: contain;
-    background: #000; }
+  #peer { display: block; width: 100%; height: calc(100vh - 90px); min-height: 120px;
+    object-fit: contain; background: #000; }
   #self { position: absolute; right: 8px; bottom: 8px; width: 22%; border: 2px solid #888;
     background: #000; transform: scaleX(-1); }
   #stats { padding: 6px 12px; font-family: ui-monospace, monospace; color: #9c9; }

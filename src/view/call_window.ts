@@ -10,10 +10,13 @@
 
 import {
   type Bgr,
+  drawRect,
   drawText,
   fillFrame,
   Frame,
   measureText,
+  overlayScaled,
+  type Rect,
   shadeRect,
   Window,
 } from "../../ffi/mod.ts";
@@ -34,6 +37,7 @@ export const PUMP_MS = 20;
 /** How often a card is redrawn (its self-view and HUD move), ms. */
 export const CARD_REDRAW_MS = 100;
 
+const BLACK: Bgr = [0, 0, 0];
 const CARD_COLOR: Bgr = [38, 34, 32];
 const HELP_LINES = ["Keys", ...keyHelpLines()];
 const TEXT_COLOR: Bgr = [240, 240, 240];
@@ -56,6 +60,68 @@ export interface CallWindowOptions {
   onClosed: () => void;
 }
 
+/** A size in pixels. */
+export interface Size {
+  /** Width. */
+  width: number;
+  /** Height. */
+  height: number;
+}
+
+/** How the window shows a frame of the peer's: see {@linkcode pictureLayout}. */
+export interface PictureLayout {
+  /** The size the window shows. */
+  shown: Size;
+  /**
+   * Where the frame goes, scaled, on a canvas of the shown size (the rest
+   * black), or null to show the frame itself.
+   */
+  rect: Rect | null;
+}
+
+/**
+ * Where the peer's frame goes in the window. The window grows to a frame
+ * larger than it shows (to the frame's size, at most
+ * {@linkcode MAX_WINDOW_EDGE} on its longer edge), unless `grow` is false
+ * (fullscreen); it never shrinks. A frame smaller than what the window shows
+ * — the peer lowered its size for a slow link, or started with a smaller
+ * one — is scaled up into the shown size, its aspect kept, centred, so the
+ * window does not jump in size.
+ *
+ * @example
+ * ```ts
+ * pictureLayout({ width: 640, height: 480 }, { width: 320, height: 180 });
+ * // { shown: { width: 640, height: 480 }, rect: { x: 0, y: 60, width: 640, height: 360 } }
+ * ```
+ *
+ * @param shown The size the window shows now.
+ * @param frame The frame's size.
+ * @param options `grow`: whether the window may grow (default true).
+ * @returns The size to show and where the frame goes.
+ */
+export function pictureLayout(
+  shown: Size,
+  frame: Size,
+  options: { grow?: boolean } = {},
+): PictureLayout {
+  const full = fit(frame.width, frame.height);
+  const grow = (options.grow ?? true) &&
+    (full.width > shown.width || full.height > shown.height);
+  if (grow) return { shown: full, rect: null };
+  const within = full.width <= shown.width && full.height <= shown.height;
+  if (!within || sameSize(full, shown)) return { shown, rect: null };
+  const scale = Math.min(shown.width / frame.width, shown.height / frame.height);
+  const width = Math.min(shown.width, Math.round(frame.width * scale));
+  const height = Math.min(shown.height, Math.round(frame.height * scale));
+  const rect = {
+    x: Math.floor((shown.width - width) / 2),
+    y: Math.floor((shown.height - height) / 2),
+    width,
+    height,
+  };
+  return { shown, rect };
+}
+
 /**
  * Title of a call's window.
  *
@@ -76,10 +142,26 @@ export class CallWindow implements CallView, Disposable {
   #card = new Frame();
   #cardKind: CardKind | null = "waiting";
   #cardDrawn = -Infinity;
-  #shown: { width: number; height: number };
+  #shown: Size;
   #frameWidth = 0;
   #frameHeight = 0;
-  #hud: HudInfo = { peerName: null, secure: null, phase: "connecting", stats: null, paused: false };
+  // A peer's frame smaller than the window is scaled onto this canvas.
+  #canvas = new Frame();
+  #canvasWidth = 0;
+  #canvasHeight = 0;
+  // Where on the canvas the frame goes, or null to show frames as they are.
+  #rect: Rect | null = null;
+  // The canvas outside #rect, filled black again before each frame.
+  #bars: Rect[] = [];
+  #sendDegraded = false;
+  #hud: HudInfo = {
+    peerName: null,
+    secure: null,
+    phase: "connecting",
+    stats: null,
+    paused: false,
+    received: null,
+  };
   #hudLines: string[] = hudLines(this.#hud);
   #hudChoice: boolean | null = null;
   #callStart: number | null = null;
@@ -90,7 +172,11 @@ export class CallWindow implements CallView, Disposable {
   #closed = false;
   /** Your own video in the corner. */
   readonly selfView: SelfView;
-  /** Whether the link is degraded (the HUD then shows by itself). */
+  /**
+   * Whether the link is degraded (the HUD then shows by itself): this side
+   * sends below its ceiling (the stats given to `update()`), or the peer's
+   * frames are smaller than the window shows.
+   */
   degraded = false;
 
   /**
@@ -144,33 +230,70 @@ export class CallWindow implements CallView, Disposable {
   update(info: Partial<HudInfo>): void {
     Object.assign(this.#hud, info);
     this.#hudLines = hudLines(this.#hud);
+    if (info.stats !== undefined) this.#sendDegraded = info.stats?.degraded ?? false;
+    this.degraded = this.#sendDegraded || !!this.#hud.received;
     if (info.phase === "connected" && this.#callStart === null) {
       this.#callStart = performance.now();
     }
   }
 
-  /** Shows a decoded frame from the peer with the self-view, HUD and help drawn on it. */
+  /**
+   * Shows a decoded frame from the peer with the self-view, HUD and help
+   * drawn on it. A frame smaller than the window shows is scaled up onto a
+   * canvas of the window's size first (see {@linkcode pictureLayout}).
+   */
   picture(frame: Frame, _info: FrameInfo): void {
     if (this.#closed) return;
     this.#cardKind = null;
     const width = frame.width, height = frame.height;
-    // Fit the window to the peer's frames whenever their size changes (not
-    // in fullscreen: then at the first frame after it). Checked in JS first,
-    // so a steady call makes no window query per frame.
-    if ((width !== this.#frameWidth || height !== this.#frameHeight) && !this.#win.fullscreen) {
-      this.#frameWidth = width;
-      this.#frameHeight = height;
-      const shown = fit(width, height);
-      if (!sameSize(this.#shown, shown)) {
-        this.#shown = shown;
-        this.#win.resize(shown.width, shown.height);
-      }
+    // Lay out again whenever the frames' size changes (in fullscreen, again
+    // at the first frame after it). Checked in JS first, so a steady call
+    // makes no window query per frame.
+    if (width !== this.#frameWidth || height !== this.#frameHeight) this.#layOut(width, height);
+    const rect = this.#rect;
+    let image = frame;
+    if (rect !== null) {
+      image = this.#canvas;
+      overlayScaled(image, frame, rect);
+      // The HUD and self-view of the last frame may lie on the bars.
+      for (const bar of this.#bars) drawRect(image, bar, BLACK, 0);
     }
-    this.#compose(frame);
-    this.#win.show(frame);
+    this.#compose(image);
+    this.#win.show(image);
     this.#pumpKeys();
     // After the show: the self-view's decode is not on the peer's frames' path.
-    this.selfView.refresh(selfViewWidth(width), performance.now());
+    this.selfView.refresh(
+      selfViewWidth(rect === null ? width : this.#shown.width),
+      performance.now(),
+    );
+  }
+
+  #layOut(width: number, height: number): void {
+    const grow = !this.#win.fullscreen;
+    if (grow) {
+      this.#frameWidth = width;
+      this.#frameHeight = height;
+    }
+    const { shown, rect } = pictureLayout(this.#shown, { width, height }, { grow });
+    if (!sameSize(this.#shown, shown)) {
+      this.#shown = shown;
+      this.#win.resize(shown.width, shown.height);
+    }
+    this.#rect = rect;
+    this.#bars = rect === null ? [] : bars(shown, rect);
+    if (
+      rect !== null && (this.#canvasWidth !== shown.width || this.#canvasHeight !== shown.height)
+    ) {
+      // The only allocation: once per shown size, not per frame.
+      fillFrame(this.#canvas, shown.width, shown.height, BLACK);
+      this.#canvasWidth = shown.width;
+      this.#canvasHeight = shown.height;
+    }
+    const received = rect === null ? null : { width, height };
+    const was = this.#hud.received ?? null;
+    if (received?.width !== was?.width || received?.height !== was?.height) {
+      this.update({ received });
+    }
   }
 
   /** Whether the HUD is drawn now. */
@@ -274,6 +397,7 @@ export class CallWindow implements CallView, Disposable {
     clearInterval(this.#timer);
     this.#win.close();
     this.#card.close();
+    this.#canvas.close();
     this.#hudPanel.close();
     this.#helpPanel.close();
     this.selfView.close();
@@ -285,16 +409,27 @@ export class CallWindow implements CallView, Disposable {
   }
 }
 
-function fit(width: number, height: number): { width: number; height: number } {
+function fit(width: number, height: number): Size {
   const scale = Math.min(1, MAX_WINDOW_EDGE / Math.max(width, height));
   return { width: Math.round(width * scale), height: Math.round(height * scale) };
 }
 
-function sameSize(
-  a: { width: number; height: number },
-  b: { width: number; height: number },
-): boolean {
+function sameSize(a: Size, b: Size): boolean {
   return a.width === b.width && a.height === b.height;
+}
+
+// The parts of a canvas of size `shown` that `rect` (centred) leaves uncovered.
+function bars(shown: Size, rect: Rect): Rect[] {
+  const out: Rect[] = [];
+  if (rect.y > 0) out.push({ x: 0, y: 0, width: shown.width, height: rect.y });
+  const below = shown.height - rect.y - rect.height;
+  if (below > 0) out.push({ x: 0, y: rect.y + rect.height, width: shown.width, height: below });
+  if (rect.x > 0) out.push({ x: 0, y: rect.y, width: rect.x, height: rect.height });
+  const right = shown.width - rect.x - rect.width;
+  if (right > 0) {
+    out.push({ x: rect.x + rect.width, y: rect.y, width: right, height: rect.height });
+  }
+  return out;
 }
 
 function selfViewWidth(imageWidth: number): number {

@@ -9,6 +9,9 @@
 import type { LinkPhase } from "../net/link_state.ts";
 import type { StatsLine } from "../stats.ts";
 
+// A quality of 0 in the stats: the frames go out as stored, not re-encoded.
+const AS_STORED = 0;
+
 /** How long the HUD shows by itself at the start of a call, ms. */
 export const HUD_INTRO_MS = 5000;
 
@@ -24,13 +27,29 @@ export interface HudInfo {
   stats: StatsLine | null;
   /** Whether this side's video is paused (`v`). */
   paused: boolean;
+  /**
+   * The size of the peer's frames while they are smaller than the window
+   * shows them (the peer lowered its size for a slow link), else null or
+   * absent.
+   */
+  received?: { width: number; height: number } | null;
 }
 
 /**
  * The HUD's lines, ASCII only (OpenCV's fonts have no other characters).
  *
+ * Lines are added while this side sends below its ceiling (`stats.degraded`:
+ * the quality, size and rate being sent, and the rate aimed at) and while the
+ * peer's frames are smaller than the window (`received`).
+ *
+ * @example
+ * ```ts
+ * hudLines({ peerName: "Bob", secure: true, phase: "connected", stats: null, paused: false });
+ * // ["Bob | encrypted | connected"]
+ * ```
+ *
  * @param info What to report.
- * @returns Two to four lines.
+ * @returns One to six lines.
  */
 export function hudLines(info: HudInfo): string[] {
   const name = info.peerName === null ? "waiting for the peer" : asciiOnly(info.peerName);
@@ -43,9 +62,27 @@ export function hudLines(info: HudInfo): string[] {
     lines.push(
       `kbit/s: up ${Math.round(s.sent_kbps)} | down ${Math.round(s.received_kbps)}`,
     );
+    if (s.degraded) lines.push(sendingLine(s));
   }
+  if (info.received) lines.push(`receiving ${info.received.width}x${info.received.height}`);
   if (info.paused) lines.push("your video is paused (v to resume)");
   return lines;
+}
+
+// What this side sends while degraded, e.g. `sending q52 480x360 15 fps | target 1800 kbit/s`.
+function sendingLine(s: StatsLine): string {
+  const parts = ["sending"];
+  if (s.send_quality !== null) {
+    parts.push(s.send_quality === AS_STORED ? "as stored" : `q${Math.round(s.send_quality)}`);
+  }
+  if (s.send_width !== null && s.send_height !== null) {
+    parts.push(`${s.send_width}x${s.send_height}`);
+  }
+  if (s.send_fps !== null) {
+    parts.push(s.send_fps === 0 ? "source fps" : `${Math.round(s.send_fps * 10) / 10} fps`);
+  }
+  const target = s.target_kbps === null ? "" : ` | target ${Math.round(s.target_kbps)} kbit/s`;
+  return parts.join(" ") + target;
 }
 
 /** What decides whether the HUD shows. */

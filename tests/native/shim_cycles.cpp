@@ -118,6 +118,17 @@ int main(int argc, char **argv) {
       }
     }
     CHECK(pc_capture_set_label(nullptr, "x") == PC_ERR_ARG);
+    // Resizing, as the rate control's smaller rungs do: down, up, the same
+    // size twice (the buffer reused), and refused arguments.
+    for (int i = 0; i < 4; i++) {
+      const int w = i % 2 ? 160 + cycle : 480 + cycle * 8, h = i % 2 ? 120 : 360;
+      CHECK(pc_frame_resize(frame, out, w, h) == PC_OK);
+      CHECK(pc_frame_width(out) == w && pc_frame_height(out) == h);
+    }
+    CHECK(pc_frame_resize(frame, frame, 100, 100) == PC_ERR_ARG);
+    CHECK(pc_frame_resize(frame, out, 0, 100) == PC_ERR_ARG);
+    CHECK(pc_frame_resize(frame, out, 100, 9000) == PC_ERR_ARG);
+    CHECK(pc_frame_resize(nullptr, out, 100, 100) == PC_ERR_ARG);
     // A frame too small for any label still draws, and draws the label cut.
     pc_capture *tiny = pc_capture_open(PC_SOURCE_TEST, "", 8 + cycle, 6 + cycle, 0, err, sizeof err);
     CHECK(tiny != nullptr);
