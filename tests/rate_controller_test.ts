@@ -145,6 +145,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "real footage at 1 Mbit/s: 15 fps or more at 320x240, p95 under 150 ms",
+  permissions: "none",
+}, () => {
+  // A 320x240 frame takes 50-70 ms to cross; waiting for each one's ACK
+  // before sending the next would leave the link idle 40 ms a frame.
+  const { seconds } = simulate(controller(), 12, () => 1000, 20, footageSize);
+  for (const s of seconds.slice(5)) assert(s.p95 < 150 && s.fps >= 14, JSON.stringify(seconds));
+});
+
+Deno.test({
+  name: "a frame larger than the pipe does not wait for the last one's ACK",
+  permissions: "none",
+}, () => {
+  // 8 KB frames at 12 fps over 1 Mbit/s with 15 ms each way: each takes 64 ms
+  // to cross, more than the pipe (rate × (min RTT + margin), about 6 KB).
+  // Waiting for each one's ACK would leave the link idle 31 ms a frame:
+  // about 10.5 fps; overlapping, all 12.
+  const rc = controller({ ceiling: { ...CEILING, fps: 12 } });
+  const { seconds } = simulate(rc, 10, () => 1000, 15, () => 8000);
+  for (const s of seconds.slice(3)) assert(s.fps >= 11.5 && s.p95 < 200, JSON.stringify(seconds));
+  assertEquals(rc.rung, 0, "8 KB at 12 fps fits 1 Mbit/s: no need to degrade");
+});
+
+Deno.test({
   name:
     "a link dead for 10 s lowers the target a few times, not to nothing; a new link starts over",
   permissions: "none",

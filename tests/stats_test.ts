@@ -151,3 +151,43 @@ Deno.test({
   const fresh = summarize(new CallStats(), { peer: null, end: "done", durationMs: 0 });
   assertEquals([fresh.degraded_s, fresh.ack_times_ignored], [0, 0]);
 });
+
+// Catches a text line that hides what is sent while degraded, shows it when
+// not degraded, prints "q0" for stored bytes, or prints estimates not known yet.
+Deno.test(
+  { name: "the text stats line says what is sent while degraded", permissions: "none" },
+  () => {
+    const stats = new CallStats();
+    const meter = new RateMeter(stats, 0);
+    Object.assign(stats.sending, {
+      quality: 55,
+      width: 480,
+      height: 360,
+      fps: 30,
+      targetKbps: 1800.4,
+      capacityKbps: 2100.6,
+      queueDelayMs: 3.25,
+      degraded: true,
+    });
+    const text = formatStatsLine(meter.sample(1000, new Date(0)));
+    assert(
+      text.endsWith(
+        "| sending q55 480x360 30 fps, target 1800 kbit/s, capacity 2101 kbit/s, queue 3.3 ms",
+      ),
+      text,
+    );
+    stats.sending.degraded = false;
+    stats.sending.quality = 0;
+    const full = formatStatsLine(meter.sample(2000, new Date(0)));
+    assert(!full.includes("sending"), full);
+    assert(full.includes("target 1800 kbit/s"), full);
+    stats.sending.degraded = true;
+    const stored = formatStatsLine(meter.sample(3000, new Date(0)));
+    assert(stored.includes("sending as stored 480x360"), stored);
+    Object.assign(stats.sending, { targetKbps: null, capacityKbps: null, queueDelayMs: null });
+    stats.sending.degraded = false;
+    const unknown = formatStatsLine(meter.sample(4000, new Date(0)));
+    assert(unknown.endsWith("ms"), unknown);
+    assert(!/target|capacity|queue/.test(unknown), unknown);
+  },
+);

@@ -36,6 +36,8 @@ export const TARGET_SHARE = 0.85;
 export const QUEUE_HIGH_MS = 25;
 /** Queueing delay below which the target may step up, ms. */
 export const QUEUE_LOW_MS = 8;
+/** A better rung is taken only when its predicted size fits this share of the target's. */
+export const STEP_UP_ROOM = 0.9;
 /** Added to the min RTT in the bytes-in-flight budget, ms. */
 export const BUDGET_MARGIN_MS = 15;
 /** How much the target may grow per second while the queue is empty. */
@@ -240,7 +242,7 @@ export class RateController {
         continue;
       }
       const perFrame = target / 8 / (rung.fps > 0 ? rung.fps : 30);
-      if (predicted <= perFrame * (i < this.#rung ? TARGET_SHARE : 1)) {
+      if (predicted <= perFrame * (i < this.#rung ? STEP_UP_ROOM : 1)) {
         chosen = i;
         break;
       }
@@ -272,8 +274,8 @@ export class RateController {
    * Whether another frame may be sent now: always with nothing in flight;
    * otherwise while the bytes in flight fit the pipe — the sending rate
    * (the target, or the capacity if lower) × (min RTT +
-   * {@linkcode BUDGET_MARGIN_MS}) — so at most that plus one frame is in
-   * flight; never while an
+   * {@linkcode BUDGET_MARGIN_MS}), or one frame if that is more — so at
+   * most that plus one frame is in flight; never while an
    * acknowledgement is overdue or before the first one (a peer that never
    * acknowledges gets one frame). Budgeting by the target rather than the
    * capacity bounds what a cap appearing on a fast link finds in flight.
@@ -288,9 +290,11 @@ export class RateController {
     const minRtt = this.#minRtt.get(this.#lastUpdate);
     if (capacity === undefined || minRtt === undefined) return false;
     const rate = Math.min(capacity, this.#target ?? capacity);
-    // The next frame may go while what is in flight fits the pipe: so at
-    // most the pipe plus one frame is ever in flight.
-    return window.bytesInFlight <= rate / 8 * (minRtt + BUDGET_MARGIN_MS) / 1000;
+    const pipe = rate / 8 * (minRtt + BUDGET_MARGIN_MS) / 1000;
+    // The next frame may go while what is in flight fits the pipe, or is
+    // one frame: a frame larger than the pipe (a slow link) must not wait
+    // for the last one's ACK, or the link would idle a round trip each time.
+    return window.bytesInFlight <= Math.max(pipe, this.#predict(this.#rung) ?? 0);
   }
 
   /**
