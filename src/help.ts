@@ -35,8 +35,9 @@ Video:
                             ${DEFAULTS.quality}; without it an MJPEG source at --size is sent as stored)
       --degrade balanced|resolution|framerate
                             what a slow link takes first: balanced (default) lowers quality
-                            to 40, then the size (3/4, 1/2), then the frame rate (1/2, 1/3);
-                            resolution keeps the size; framerate keeps the frame rate
+                            to 40, then the size (3/4, 1/2), then quality to 25, then the
+                            frame rate (2/3, 1/2, 1/3); resolution keeps the size; framerate
+                            keeps the frame rate
       --max-kbps N          send at most N kbit/s (the rate control stays under it)
       --no-adapt            fixed quality, size and frame rate whatever the link (no rate
                             control; at most 3 frames in flight)

@@ -151,6 +151,7 @@ export class Session {
       peerOnly: options.recordPeerOnly || options.source.kind === "none",
       keys: options.window || options.view === "terminal",
       status: (line) => this.#out.status(line),
+      sentSize: [options.width, options.height],
     });
     this.#controls = new CallControls({
       sender: this.#sender,
@@ -412,6 +413,7 @@ export class Session {
     const fanout = this.#fanout();
     fanout.addPacketSink(this.#lastJpeg);
     fanout.addPacketSink(this.#recorder);
+    fanout.addPictureSink(this.#recorder); // the peer's decoded size: its track's size
     if (this.#server) fanout.addPacketSink(this.#server);
     this.#startCapture();
     this.#tasks.push(this.#track(fanout.run(this.#recvBox, this.#abort.signal)));

@@ -77,7 +77,10 @@ Deno.test({
       // A fixed 3-frame window measures 155-170 ms at 17 fps here (the issue's figures).
       assert(p95 < 120, `p95 ${p95} ms\n${detail}`);
       assert(fps > 20, `${fps} fps\n${detail}`);
-      assert(lines.every((l) => l.received_kbps < 2100), `over the cap\n${detail}`);
+      // The peer's target sits under the cap it measured (the emulator alone
+      // would keep the received rate under 2 Mbit/s whatever the sender did).
+      const targets = stats(peer === alice ? bob : alice).slice(4).map((l) => l.target_kbps);
+      assert(targets.every((t) => t !== null && t < 2000), `targets ${targets}\n${detail}`);
       // It got there by degrading its own sending, and says so.
       assert(lines.some((l) => l.degraded), `never degraded\n${detail}`);
       const capacity = median(lines.map((l) => l.capacity_kbps ?? 0));

@@ -132,9 +132,38 @@ Deno.test({
   name: "SizeModel predicts a passthrough source's top rung from its stored frames",
   permissions: "none",
 }, () => {
-  const model = new SizeModel(buildLadder(CEILING, "balanced"));
+  const rungs = buildLadder({ ...CEILING, quality: 90 }, "balanced");
+  const model = new SizeModel(rungs);
   model.learn(0, 50_000, true);
   assertEquals(model.predict(0, true), 50_000);
-  // Re-encoding at the ceiling is guessed from the stored size until measured.
-  assertEquals(Math.round(model.predict(0)!), 50_000);
+  // Re-encoded rungs are guessed from the stored size, as if stored at the ceiling's quality.
+  const q75 = rungs.findIndex((r) => r.quality === 75 && r.sizeIndex === 0);
+  const expected = 50_000 / qualityShape(90) * qualityShape(75);
+  assert(Math.abs(model.predict(q75)! - expected) < 1, `${model.predict(q75)} vs ${expected}`);
+});
+
+Deno.test({
+  name: "SizeModel: a size's first frame sets its level, not the rung's correction",
+  permissions: "none",
+}, () => {
+  const rungs = buildLadder(CEILING, "balanced");
+  const model = new SizeModel(rungs);
+  for (let i = 0; i < 10; i++) model.learn(0, 20_000);
+  // At 320x240 the content costs twice what the area suggests.
+  const half80 = rungs.findIndex((r) => r.sizeIndex === 2 && r.quality === 80);
+  const half60 = rungs.findIndex((r) => r.sizeIndex === 2 && r.quality === 60);
+  model.learn(half80, 10_000);
+  // Another quality at that size follows the new level by the shape alone.
+  const expected = 10_000 * qualityShape(60) / qualityShape(80);
+  assert(
+    Math.abs(model.predict(half60)! - expected) < 1,
+    `${model.predict(half60)} vs ${expected}`,
+  );
+});
+
+Deno.test({ name: "an odd --size is the ladder's top rung exactly", permissions: "none" }, () => {
+  const rungs = buildLadder({ quality: 80, width: 853, height: 481, fps: 30 }, "balanced");
+  assertEquals([rungs[0]!.width, rungs[0]!.height], [853, 481]);
+  const smaller = rungs.filter((r) => r.sizeIndex > 0);
+  assert(smaller.every((r) => r.width % 2 === 0 && r.height % 2 === 0 && r.width < 853));
 });

@@ -4,7 +4,7 @@
  * and the worker's bounded hand-off.
  */
 
-import { MkvRecorder, ShimError } from "../ffi/mod.ts";
+import { type Frame, MkvRecorder, ShimError } from "../ffi/mod.ts";
 import { parseCommandLine } from "../src/cli.ts";
 import { CallError, UsageError } from "../src/errors.ts";
 import { fitRect } from "../src/record/fit_frame.ts";
@@ -466,12 +466,23 @@ Deno.test("Recorder: started while both sides send smaller frames, it records at
     peerOnly: false,
     keys: false,
     status: (line) => lines.push(line),
+    sentSize: [480, 360], // this side's --size
   });
   const t0 = 1_700_000_000_000;
   const at = (i: number) => ({ seq: i, peerTime: 0, localTime: t0 + i * 40 });
-  // The call at its sizes: the peer's 640x480, this side's 480x360.
-  full.forEach((jpeg, i) => recorder.packet(jpeg, at(i)));
+  // The call at its sizes: the peer's 640x480 (as the fan-out shows them,
+  // decoded), this side's 480x360.
+  full.forEach((jpeg, i) => {
+    recorder.packet(jpeg, at(i));
+    recorder.picture({ width: 640, height: 480 } as Frame, at(i));
+  });
   own.forEach((jpeg, i) => recorder.sent(jpeg, t0 + i * 40));
+  // A peer frame whose header claims 8192x4320 and that never decodes (no
+  // picture follows): it must not make the peer's track that large.
+  const liar = full[0]!.slice();
+  const sof = liar.findIndex((b, i) => b === 0xff && liar[i + 1] === 0xc0);
+  liar.set([0x10, 0xe0, 0x20, 0x00], sof + 5); // height 4320, width 8192
+  recorder.packet(liar, at(5));
   // The link slows, both sides send half-size frames, and `r` starts a recording.
   const path = await recorder.start();
   half.forEach((jpeg, i) => recorder.packet(jpeg, at(10 + i)));

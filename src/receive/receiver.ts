@@ -86,8 +86,10 @@ export class Receiver {
     // Buffers of this link's own: links are read at once, and a payload's
     // read may wait (decryption), so they cannot share any.
     const bye = new Uint8Array(MAX_BYE_PAYLOAD + TAG_SIZE);
-    const pong = new DataView(new ArrayBuffer(PONG_SIZE + TAG_SIZE));
-    const ack = new DataView(new ArrayBuffer(ACK_SIZE + TAG_SIZE));
+    const pongBytes = new Uint8Array(PONG_SIZE + TAG_SIZE);
+    const pong = new DataView(pongBytes.buffer);
+    const ackBytes = new Uint8Array(ACK_SIZE + TAG_SIZE);
+    const ack = new DataView(ackBytes.buffer);
     const times: AckTimes = { firstByte: 0, lastByte: 0, ackSent: 0, arrival: 0 };
     while (true) {
       let header;
@@ -110,7 +112,7 @@ export class Receiver {
             break;
           case MessageType.PONG: {
             const sent = header.timestamp;
-            await link.reader.readPayload(new Uint8Array(pong.buffer));
+            await link.reader.readPayload(pongBytes);
             on.pong(pong.getFloat64(0), pong.getFloat64(8), sent, arrival);
             break;
           }
@@ -120,7 +122,7 @@ export class Receiver {
             break;
           case MessageType.ACK: {
             const seq = header.seq, sent = header.timestamp;
-            await link.reader.readPayload(new Uint8Array(ack.buffer));
+            await link.reader.readPayload(ackBytes);
             times.firstByte = ack.getFloat64(0);
             times.lastByte = ack.getFloat64(8);
             times.ackSent = sent;

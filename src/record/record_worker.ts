@@ -74,14 +74,16 @@ function write(track: number, bytes: Uint8Array, at: number): void {
   }
 }
 
-// Writes the header with each track's size (a track with neither a hint
-// nor a frame yet takes the first size seen), then the held frames in time
-// order.
+// Writes the header with each track's size (its hint, else its first
+// frame's; a track with neither yet takes the first size seen), then the
+// held frames in time order.
 function begin(): void {
   holdUntil = Infinity;
   if (failed || rec !== undefined || held.length === 0) return;
   const first = firsts.find((s) => s !== null)!;
-  sizes = firsts.map((s, track) => larger(hints[track] ?? null, s) ?? first);
+  // A hint is a size the call has shown (a picture that decoded, or this
+  // side's --size): trusted over a first frame's header, which a peer writes.
+  sizes = firsts.map((s, track) => hints[track] ?? s ?? first);
   try {
     rec = MkvRecorder.open(path, { sizes });
   } catch (error) {
@@ -94,11 +96,6 @@ function begin(): void {
   for (const frame of pending) {
     if (!failed) record(frame.track, frame.bytes, frame.size, frame.at);
   }
-}
-
-function larger(a: Size | null, b: Size | null): Size | null {
-  if (a === null || b === null) return a ?? b;
-  return b[0] * b[1] > a[0] * a[1] ? b : a;
 }
 
 // Writes a frame at its track's size: as it is, or scaled to it. Should

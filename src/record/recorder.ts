@@ -9,20 +9,21 @@
  * answer gives the offset, with the time it arrived here. A sent frame is
  * stamped with its capture time. Time 0 is the first frame recorded.
  *
- * Sizes: a sender on a slow link sends smaller frames for a while. The
- * recorder notes the largest frame of each track all through the call, so
- * that a recording started (`r`) during such a stretch is still made at the
- * call's size: each track is recorded at one size, the larger of that and
- * its first frame's, and frames of another size are scaled to it (by the
- * recording worker, see `record_worker.ts`).
+ * Sizes: a sender on a slow link sends smaller frames for a while. Each
+ * track is recorded at one size — the sent track at this side's `--size`,
+ * the peer's at the largest of its pictures that decoded in the call so far
+ * (a picture sink), else its first frame's — so that a recording started
+ * (`r`) during such a stretch is still made at the call's size; frames of
+ * another size are scaled to it (by the recording worker, see
+ * `record_worker.ts`). A peer's JPEG header alone never sets the size.
  *
  * @module
  */
 
 import { messageOf } from "../errors.ts";
 import { now } from "../net/protocol.ts";
-import type { FrameInfo, PacketSink } from "../receive/fanout.ts";
-import { jpegSize } from "./jpeg_size.ts";
+import type { Frame } from "../../ffi/mod.ts";
+import type { FrameInfo, PacketSink, PictureSink } from "../receive/fanout.ts";
 import { claimRecordingPath } from "./naming.ts";
 import { Recording, type RecordingResult } from "./recording.ts";
 
@@ -39,20 +40,24 @@ export interface RecorderOptions {
   keys: boolean;
   /** Shows a status line. */
   status(line: string): void;
+  /** The size this side sends at most (`--size`): the sent track's size. */
+  sentSize?: [number, number];
 }
 
 /** Records the call to Matroska files, one per start. */
-export class Recorder implements PacketSink {
+export class Recorder implements PacketSink, PictureSink {
   #o: RecorderOptions;
   #next = 1;
   #current: Recording | undefined;
   #busy: Promise<void> = Promise.resolve();
-  // The largest frame seen in the call per track, recording or not.
-  #largest: Array<[number, number] | null> = [null, null];
+  // Each track's size for the next recording: the peer's largest decoded
+  // picture so far, this side's --size.
+  #largest: Array<[number, number] | null>;
 
   /** @param options The base path, the tracks and where status lines go. */
   constructor(options: RecorderOptions) {
     this.#o = options;
+    this.#largest = [null, options.sentSize ?? null];
   }
 
   /** Whether a recording is running. */
@@ -121,7 +126,6 @@ export class Recorder implements PacketSink {
 
   /** Records a received frame (track 1) while recording. */
   packet(jpeg: Uint8Array, info: FrameInfo): void {
-    this.#note(Track.PEER, jpeg);
     this.#current?.offer(Track.PEER, jpeg, info.localTime ?? now());
   }
 
@@ -133,7 +137,6 @@ export class Recorder implements PacketSink {
    */
   sent(jpeg: Uint8Array, capturedAt: number): void {
     if (this.#o.peerOnly) return;
-    this.#note(Track.SENT, jpeg);
     this.#current?.offer(Track.SENT, jpeg, capturedAt);
   }
 
@@ -147,12 +150,18 @@ export class Recorder implements PacketSink {
     await this.stop();
   }
 
-  // Keeps the largest size seen on a track (a header parse: no decoding).
-  #note(track: number, jpeg: Uint8Array): void {
-    const size = jpegSize(jpeg);
-    const largest = this.#largest[track];
-    if (size !== null && (!largest || size[0] * size[1] > largest[0] * largest[1])) {
-      this.#largest[track] = size;
+  /**
+   * Notes the size of a peer picture that decoded (the largest is the peer
+   * track's size in the next recording). No allocation unless it grew.
+   *
+   * @param frame The decoded picture.
+   * @param _info Unused.
+   */
+  picture(frame: Frame, _info: FrameInfo): void {
+    const largest = this.#largest[Track.PEER];
+    const { width, height } = frame;
+    if (!largest || width * height > largest[0] * largest[1]) {
+      this.#largest[Track.PEER] = [width, height];
     }
   }
 

@@ -62,10 +62,13 @@ export function buildLadder(ceiling: FrameSetting, degrade: DegradePreference): 
   const low = steps(Math.min(ceiling.quality, QUALITY_FLOOR), LOWEST_QUALITY).slice(1);
   // At a lower frame rate, from 40 (or the ceiling) down to the lowest again.
   const slow = steps(Math.min(ceiling.quality, QUALITY_FLOOR), LOWEST_QUALITY);
-  const sizes = SIZE_STEPS.map((fraction) => ({
-    width: even(ceiling.width * fraction),
-    height: even(ceiling.height * fraction),
-  })).filter((size, i) => i === 0 || (size.width >= 16 && size.height >= 16));
+  // The call's own size exactly (an odd --size too); smaller ones even.
+  const sizes = SIZE_STEPS.map((fraction, i) =>
+    i === 0 ? { width: ceiling.width, height: ceiling.height } : {
+      width: Math.min(ceiling.width, even(ceiling.width * fraction)),
+      height: Math.min(ceiling.height, even(ceiling.height * fraction)),
+    }
+  ).filter((size, i) => i === 0 || (size.width >= 16 && size.height >= 16));
   const fps = ceiling.fps;
   const base = fps > 0 ? fps : 30;
   const rates = [2 / 3, 1 / 2, 1 / 3].map((f) => Math.round(base * f))
@@ -163,7 +166,10 @@ export class SizeModel {
     const r = this.#rungs[rung];
     if (r === undefined) return;
     const shape = qualityShape(r.quality);
-    const predicted = this.#levelOf(r.sizeIndex);
+    // The first frame at a size sets its level; the rung's correction learns
+    // only against a level of that size's own (one guessed from another
+    // size's by area would put the guess's error into this rung for good).
+    const predicted = this.#level[r.sizeIndex];
     if (predicted !== undefined) {
       const ratio = bytes / (predicted * shape);
       const c = this.#correction[rung]!;

@@ -143,7 +143,8 @@ export class Sender {
       }
       const packet = await box.take();
       if (packet === undefined) return;
-      if (link !== this.#link || this.#paused) {
+      // The wait for a frame may have outlasted the room (an ACK became overdue).
+      if (link !== this.#link || this.#paused || !this.#room(link)) {
         box.release(packet);
         continue;
       }

@@ -246,9 +246,9 @@ export class CallWindow implements CallView, Disposable {
     if (this.#closed) return;
     this.#cardKind = null;
     const width = frame.width, height = frame.height;
-    // Lay out again whenever the frames' size changes (in fullscreen, again
-    // at the first frame after it). Checked in JS first, so a steady call
-    // makes no window query per frame.
+    // Lay out again whenever the frames' size changes or fullscreen was
+    // toggled. Checked in JS first, so a steady call makes no window query
+    // per frame.
     if (width !== this.#frameWidth || height !== this.#frameHeight) this.#layOut(width, height);
     const rect = this.#rect;
     let image = frame;
@@ -270,10 +270,10 @@ export class CallWindow implements CallView, Disposable {
 
   #layOut(width: number, height: number): void {
     const grow = !this.#win.fullscreen;
-    if (grow) {
-      this.#frameWidth = width;
-      this.#frameHeight = height;
-    }
+    // Remembered in fullscreen too (no window query per frame there);
+    // leaving fullscreen lays out again at the next frame.
+    this.#frameWidth = width;
+    this.#frameHeight = height;
     const { shown, rect } = pictureLayout(this.#shown, { width, height }, { grow });
     if (!sameSize(this.#shown, shown)) {
       this.#shown = shown;
@@ -370,6 +370,7 @@ export class CallWindow implements CallView, Disposable {
         return;
       case "fullscreen":
         this.#win.fullscreen = !this.#win.fullscreen;
+        this.#frameWidth = this.#frameHeight = 0; // lay out again at the next frame
         break;
       case "self-view":
         this.selfView.visible = !this.selfView.visible;
