@@ -40,6 +40,8 @@ export const QUEUE_HIGH_MS = 25;
 export const QUEUE_LOW_MS = 8;
 /** A better rung is taken only when its predicted size fits this share of the target's. */
 export const STEP_UP_ROOM = 0.9;
+/** The pipe is sized for the current rung's rate times this (and never above the target). */
+export const PIPE_ROOM = 1.25;
 /** Added to the min RTT in the bytes-in-flight budget, ms. */
 export const BUDGET_MARGIN_MS = 15;
 /** How much the target may grow in a second while the queue is empty (0.8: to 1.8 times). */
@@ -188,8 +190,9 @@ export class RateController {
   /**
    * Whether another frame may be sent now: always with nothing in flight;
    * otherwise while the bytes in flight fit the pipe — the sending rate
-   * (the target, or the capacity if lower) × (min RTT +
-   * {@linkcode BUDGET_MARGIN_MS}) — or are one frame (a frame larger than
+   * (the lowest of the target, the capacity and {@linkcode PIPE_ROOM} times
+   * what the current rung sends) × (min RTT + {@linkcode BUDGET_MARGIN_MS})
+   * — or are one frame (a frame larger than
    * the pipe, on a slow link, must not wait for the last one's ACK, or the
    * link would idle a round trip each time); so at most the pipe plus one
    * frame is in flight. Nothing more while an acknowledgement is overdue,
@@ -204,11 +207,16 @@ export class RateController {
     if (window.inFlight === 0) return true;
     if (!window.open || this.#stalled) return false;
     const link = this.#link;
-    const rate = Math.min(link.capacity ?? Infinity, this.#target ?? Infinity);
+    const frame = this.#predict(this.#rung);
+    const fps = this.#rungs[this.#rung]!.fps;
+    // What the current rung sends, with room: on a fast link the target may
+    // be far above it, and a cap appearing would find all that in flight.
+    const sending = frame === undefined ? Infinity : PIPE_ROOM * frame * 8 * (fps > 0 ? fps : 30);
+    const rate = Math.min(link.capacity ?? Infinity, this.#target ?? Infinity, sending);
     const minRtt = link.minRtt;
     if (rate === Infinity || minRtt === undefined) return false;
     const pipe = rate / 8 * (minRtt + BUDGET_MARGIN_MS) / 1000;
-    return window.bytesInFlight <= Math.max(pipe, this.#predict(this.#rung) ?? 0);
+    return window.bytesInFlight <= Math.max(pipe, frame ?? 0);
   }
 
   /**
