@@ -63,3 +63,20 @@ export function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
   return out;
 }
+
+/**
+ * A JPEG's quantization tables (its DQT segments), as text to compare: set
+ * by the encoder's quality alone, whatever the picture.
+ *
+ * @param jpeg A JPEG image.
+ * @returns The tables' bytes, comma-separated.
+ */
+export function quantizationTables(jpeg: Uint8Array): string {
+  const tables: number[] = [];
+  for (let i = 2; i + 4 <= jpeg.length && jpeg[i] === 0xff && jpeg[i + 1] !== 0xda;) {
+    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
+    if (jpeg[i + 1] === 0xdb) tables.push(...jpeg.subarray(i + 4, i + 2 + length));
+    i += 2 + length;
+  }
+  return tables.join(",");
+}

@@ -127,3 +127,30 @@ export async function listening(
   await peer.waitFor("Waiting for the peer");
   return peer;
 }
+
+/**
+ * A real peercam that dials a peer the test plays by hand: listens on
+ * loopback, starts peercam with `--peer` there and `args` (after the
+ * headless flags, with no reconnection, so each way a connection can end
+ * shows as it is), and returns the accepted connection.
+ *
+ * @param args More flags.
+ * @returns The running peer and the test's end of the connection.
+ */
+export async function dialledBy(args: string[]): Promise<{ peer: Peer; conn: Deno.TcpConn }> {
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (server.addr as Deno.NetAddr).port;
+  const peer = new Peer([
+    "--peer",
+    `127.0.0.1:${port}`,
+    ...HEADLESS,
+    "--reconnect-timeout",
+    "0",
+    ...args,
+  ]);
+  try {
+    return { peer, conn: await server.accept() };
+  } finally {
+    server.close();
+  }
+}

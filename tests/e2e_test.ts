@@ -8,7 +8,7 @@ import { MessageWriter } from "../src/net/message_writer.ts";
 import { encodeHello, HEADER_SIZE, MessageType, now, writeHeader } from "../src/net/protocol.ts";
 import type { StatsSummary } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
+import { dialledBy, HEADLESS, listening, Peer, runPeer } from "./_peer.ts";
 import { freePort, makeClip } from "./_tools.ts";
 
 function assertGoodCall(s: StatsSummary, frames: number, from: string): void {
@@ -188,19 +188,7 @@ async function fakePeer(
   script: (writer: MessageWriter, conn: Deno.TcpConn, reader: MessageReader) => Promise<void>,
   args: string[] = ["--source", "none"],
 ): Promise<{ code: number; stderr: string; peer: Peer }> {
-  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (server.addr as Deno.NetAddr).port;
-  // Without reconnection, so that each way a connection can end shows as it is.
-  const peer = new Peer([
-    "--peer",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--reconnect-timeout",
-    "0",
-    ...args,
-  ]);
-  const conn = await server.accept();
-  server.close();
+  const { peer, conn } = await dialledBy(args);
   const writer = new MessageWriter(conn);
   const reader = new MessageReader(conn);
   await writer.writeHello(encodeHello({ flags: 4, name: "fake" }));

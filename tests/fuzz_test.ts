@@ -32,7 +32,7 @@ import { CallStats } from "../src/stats.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { chunked, ChunkSource, concat, RecordingSink } from "./_bytes.ts";
 import { fakeLink, messages } from "./_links.ts";
-import { HEADLESS, Peer } from "./_peer.ts";
+import { dialledBy } from "./_peer.ts";
 
 const SEED = 20261125;
 const RUNS = 400;
@@ -392,21 +392,7 @@ Deno.test("fuzz: a real peercam sent random ACK payloads keeps sending and count
     seed: SEED,
     numRuns: 200,
   });
-  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (server.addr as Deno.NetAddr).port;
-  const peer = new Peer([
-    "--peer",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--fps",
-    "30",
-    "--stats",
-    "json",
-    "--reconnect-timeout",
-    "0",
-  ]);
-  const conn = await server.accept();
-  server.close();
+  const { peer, conn } = await dialledBy(["--fps", "30", "--stats", "json"]);
   const write = async (bytes: Uint8Array) => {
     for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
   };

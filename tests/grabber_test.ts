@@ -11,6 +11,7 @@ import {
 import { parseSource } from "../src/source.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { clipFrames, makeClip, psnr } from "./_tools.ts";
+import { quantizationTables } from "./_bytes.ts";
 
 function options(source: string, extra: Partial<GrabberOptions> = {}): GrabberOptions {
   return {
@@ -39,17 +40,6 @@ function frame(result: GrabResult): Made {
   return result;
 }
 
-// The JPEG's quantization tables (its DQT segments): set by the quality alone.
-function quantization(jpeg: Uint8Array): string {
-  const tables: number[] = [];
-  for (let i = 2; i + 4 <= jpeg.length && jpeg[i] === 0xff && jpeg[i + 1] !== 0xda;) {
-    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
-    if (jpeg[i + 1] === 0xdb) tables.push(...jpeg.subarray(i + 4, i + 2 + length));
-    i += 2 + length;
-  }
-  return tables.join(",");
-}
-
 // The tables an encoder writes at `quality`.
 function tablesAt(quality: number): string {
   using enc = new JpegEncoder();
@@ -57,7 +47,7 @@ function tablesAt(quality: number): string {
   const out = new Uint8Array(64 * 1024);
   const result = enc.encodeSync(pixels, quality, out);
   assert(result.ok);
-  return quantization(out.subarray(0, result.length));
+  return quantizationTables(out.subarray(0, result.length));
 }
 
 // A frame's luma (the JPEG encoder halves chroma, which a small frame
@@ -141,10 +131,10 @@ Deno.test("Grabber.grab() makes the test pattern at the size and quality wanted"
   const small = grabAt(grabber, out, { quality: 40, width: 320, height: 240 });
   assert(small.bytes.length < full.bytes.length / 2, "320x240 at 40 is much smaller");
   // The quality is the one asked for, not the call's: its tables say so.
-  assertEquals(quantization(small.bytes), tablesAt(40));
-  assertEquals(quantization(full.bytes), tablesAt(80));
+  assertEquals(quantizationTables(small.bytes), tablesAt(40));
+  assertEquals(quantizationTables(full.bytes), tablesAt(80));
   const sameSize = grabAt(grabber, out, { quality: 80, width: 320, height: 240 });
-  assertEquals(quantization(sameSize.bytes), tablesAt(80));
+  assertEquals(quantizationTables(sameSize.bytes), tablesAt(80));
   assert(small.bytes.length < sameSize.bytes.length, "a lower quality at the same size is smaller");
   // With no setting: the call's own size and quality.
   const plain = frame(grabber.grab(out));
@@ -254,11 +244,11 @@ Deno.test("Grabber.grab() sends stored frames at full size and the ceiling, else
     const low = grabAt(grabber, out, { quality: 30, ...full }).bytes;
     assert(!isStored(low), "quality 30 is not a stored frame");
     assert(low.length < atStored.length * 0.8, `${low.length} vs ${atStored.length}`);
-    assertEquals(quantization(low), tablesAt(30));
+    assertEquals(quantizationTables(low), tablesAt(30));
     // Smaller, even at the ceiling: re-encoded at that size.
     const small = grabAt(grabber, out, { quality: 90, width: 320, height: 240 }).bytes;
     assert(!isStored(small));
-    assertEquals(quantization(small), tablesAt(90));
+    assertEquals(quantizationTables(small), tablesAt(90));
     // A stored frame that does not fit comes again, stored or re-encoded.
     const space = grabber.grab(new Uint8Array(16), { quality: 80, ...full });
     assert(space.kind === "space");

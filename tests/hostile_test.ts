@@ -13,7 +13,7 @@ import { MessageReader } from "../src/net/message_reader.ts";
 import { encodeHello, HEADER_SIZE, MessageType, now, writeHeader } from "../src/net/protocol.ts";
 import type { StatsLine } from "../src/stats.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { HEADLESS, listening, Peer } from "./_peer.ts";
+import { dialledBy, HEADLESS, listening, Peer } from "./_peer.ts";
 import { freePort } from "./_tools.ts";
 
 // Well before the peer's hello timeout: a connection closed sooner was
@@ -189,21 +189,7 @@ const ABSURD_ACKS: AbsurdAck[] = [
 // counts only some kinds (fewer than the ACKs sent); and one whose checks
 // miss times that only the heartbeat clock shows false.
 Deno.test("a peer whose ACKs carry absurd times still gets frames, and they are ignored and counted", async () => {
-  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (server.addr as Deno.NetAddr).port;
-  const peer = new Peer([
-    "--peer",
-    `127.0.0.1:${port}`,
-    ...HEADLESS,
-    "--fps",
-    "30",
-    "--stats",
-    "json",
-    "--reconnect-timeout",
-    "0",
-  ]);
-  const conn = await server.accept();
-  server.close();
+  const { peer, conn } = await dialledBy(["--fps", "30", "--stats", "json"]);
   const reader = new MessageReader(conn);
   await writeAll(conn, encodeHello({ flags: 0, name: "liar" }));
   await reader.readHello();

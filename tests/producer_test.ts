@@ -9,6 +9,7 @@ import { AS_STORED, type FrameSetting } from "../src/send/frame_setting.ts";
 import { PHASE_GAIN, phaseCorrection, Producer } from "../src/send/producer.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { makeClip } from "./_tools.ts";
+import { quantizationTables } from "./_bytes.ts";
 
 function options(...args: string[]): Options {
   const c = parseCommandLine(["-l", "1", "--no-window", ...args]);
@@ -58,18 +59,6 @@ Deno.test("Producer encodes the test pattern into JPEG packets with capture time
   assert(frames.every((f, i) => i === 0 || f.t >= frames[i - 1]!.t), "capture times increase");
 });
 
-// The JPEG's quantization tables (its DQT segments): set by the quality
-// alone, whatever the picture.
-function quantization(jpeg: Uint8Array): string {
-  const tables: number[] = [];
-  for (let i = 2; i + 4 <= jpeg.length && jpeg[i] === 0xff && jpeg[i + 1] !== 0xda;) {
-    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
-    if (jpeg[i + 1] === 0xdb) tables.push(...jpeg.subarray(i + 4, i + 2 + length));
-    i += 2 + length;
-  }
-  return tables.join(",");
-}
-
 Deno.test("Producer encodes at the default quality --help names when no --quality is given", async () => {
   // Catches a producer or grabber that ignores the option (a fixed quality),
   // a parser that leaves it unset, and help text that names another default.
@@ -86,10 +75,10 @@ Deno.test("Producer encodes at the default quality --help names when no --qualit
   const tablesAt = (quality: number): string => {
     const result = enc.encodeSync(frame, quality, out);
     assert(result.ok);
-    return quantization(out.subarray(0, result.length));
+    return quantizationTables(out.subarray(0, result.length));
   };
   assert(tablesAt(named) !== "" && tablesAt(named) !== tablesAt(named - 5), "tables show quality");
-  assertEquals(quantization(sent!.bytes), tablesAt(named));
+  assertEquals(quantizationTables(sent!.bytes), tablesAt(named));
 });
 
 Deno.test("Producer passes an MJPEG file through, or re-encodes it when --quality is given", async () => {
@@ -110,7 +99,7 @@ Deno.test("Producer passes an MJPEG file through, or re-encodes it when --qualit
     const lower = await produce(pass, 3, () => ({ quality: 30, width: 160, height: 120, fps: 0 }));
     for (const p of lower) {
       assertEquals([p.quality, p.width, p.height], [30, 160, 120]);
-      assertEquals(quantization(p.bytes), quantization(recoded[0]!.bytes));
+      assertEquals(quantizationTables(p.bytes), quantizationTables(recoded[0]!.bytes));
     }
     using scaled = (await Producer.open(options("-s", clip, "--size", "320x240")))!;
     assertEquals(scaled.mode, "encode");
