@@ -56,6 +56,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { delay } from "../src/async.ts";
 import type { StatsLine, StatsSummary } from "../src/stats.ts";
 import { LinkEmulator, type PipeShape } from "../tests/_link_emulator.ts";
 import { Peer } from "../tests/_peer.ts";
@@ -135,8 +136,6 @@ Deno.addSignalListener("SIGINT", async () => {
 
 /** A peer that exited with an error or wrote no summary. */
 class PeerFailed extends Error {}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** One call's output. */
 interface Call {
@@ -329,7 +328,7 @@ async function steadyCall(
   targets: { p95?: number; fps?: number },
 ): Promise<void> {
   const shape = { kbps, delayMs: 20, queueBytes: KIB64 };
-  const c = await call(source, shape, extra, () => sleep(steadySeconds * 1000));
+  const c = await call(source, shape, extra, () => delay(steadySeconds * 1000));
   keep(`${f}/${scenario}`, c);
   const figures = directions(c).map((d) => {
     const rx = steady(d.receiver, c.start), tx = steady(d.sender, c.start);
@@ -381,10 +380,10 @@ async function capAppears(f: Footage, source: string[]): Promise<void> {
     { kbps: null, delayMs: 20, queueBytes: KIB64 },
     [],
     async (link, mark) => {
-      await sleep(6000);
+      await delay(6000);
       link!.shape("both", { kbps: 2000 });
       mark("cap");
-      await sleep(after);
+      await delay(after);
     },
   );
   keep(`${f}/cap-appears`, c);
@@ -417,10 +416,10 @@ async function capLifts(f: Footage, source: string[]): Promise<void> {
     { kbps: 2000, delayMs: 20, queueBytes: KIB64 },
     [],
     async (link, mark) => {
-      await sleep(10_000);
+      await delay(10_000);
       link!.shape("both", { kbps: null });
       mark("lift");
-      await sleep(after);
+      await delay(after);
     },
   );
   keep(`${f}/cap-lifts`, c);
@@ -461,7 +460,7 @@ async function capLifts(f: Footage, source: string[]): Promise<void> {
 async function low(f: Footage, source: string[]): Promise<void> {
   await steadyCall(f, source, "1M", 1000, [], { p95: 150, fps: 15 });
   const shape = { kbps: 500, delayMs: 20, queueBytes: KIB64 };
-  const c = await call(source, shape, [], () => sleep(steadySeconds * 1000));
+  const c = await call(source, shape, [], () => delay(steadySeconds * 1000));
   keep(`${f}/500k`, c);
   for (const d of directions(c)) {
     const rx = steady(d.receiver, c.start), tx = steady(d.sender, c.start);
@@ -498,7 +497,7 @@ async function loopback(f: Footage, source: string[]): Promise<void> {
     const order: Mode[] = i % 2 === 0 ? ["adaptive", "no-adapt"] : ["no-adapt", "adaptive"];
     for (const mode of order) {
       const extra = mode === "adaptive" ? [] : ["--no-adapt"];
-      const c = await call(source, null, extra, () => sleep(LOOPBACK_SECONDS * 1000));
+      const c = await call(source, null, extra, () => delay(LOOPBACK_SECONDS * 1000));
       keep(`${f}/loopback/${mode}/${i}`, c);
       const p95 = Math.max(
         ...directions(c).map((d) => median(steady(d.receiver, c.start).map(p95Of))),
@@ -555,7 +554,7 @@ async function rfc8867(f: Footage, source: string[]): Promise<void> {
           link!.shape("both", { kbps: phase.kbps, queueBytes: queueFor(phase.kbps) });
           mark(`phase${i}`);
         }
-        await sleep(phase.seconds * 1000);
+        await delay(phase.seconds * 1000);
       }
     },
   );

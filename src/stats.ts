@@ -5,6 +5,8 @@
  * @module
  */
 
+import { AS_STORED } from "./send/frame_setting.ts";
+
 /**
  * Latency percentiles in fixed memory: a histogram of 0.1 ms bins up to
  * 10 s (one overflow bin beyond), so a long call never grows it.
@@ -376,13 +378,32 @@ export function formatStatsLine(line: StatsLine): string {
     `rtt ${ms(line.rtt_ms)} ms${sendingText(line)}`;
 }
 
+/**
+ * What this side sends, in words, e.g. `sending q52 480x360 15 fps` (quality
+ * 0: `as stored`; rate 0: `source fps`); the parts not known yet are left out.
+ * For the text stats line and the HUD.
+ *
+ * @param line A stats line.
+ * @returns The words.
+ */
+export function sendingSetting(line: StatsLine): string {
+  const parts = ["sending"];
+  if (line.send_quality !== null) {
+    parts.push(line.send_quality === AS_STORED ? "as stored" : `q${Math.round(line.send_quality)}`);
+  }
+  if (line.send_width !== null && line.send_height !== null) {
+    parts.push(`${line.send_width}x${line.send_height}`);
+  }
+  if (line.send_fps !== null) {
+    parts.push(line.send_fps === 0 ? "source fps" : `${Math.round(line.send_fps * 10) / 10} fps`);
+  }
+  return parts.join(" ");
+}
+
 // What is being sent, when it is below the ceiling (or the estimates, when adapting).
 function sendingText(line: StatsLine): string {
   const parts: string[] = [];
-  if (line.degraded && line.send_quality !== null) {
-    const quality = line.send_quality === 0 ? "as stored" : `q${line.send_quality}`;
-    parts.push(`sending ${quality} ${line.send_width}x${line.send_height} ${line.send_fps} fps`);
-  }
+  if (line.degraded && line.send_quality !== null) parts.push(sendingSetting(line));
   if (line.target_kbps !== null) parts.push(`target ${Math.round(line.target_kbps)} kbit/s`);
   if (line.capacity_kbps !== null) parts.push(`capacity ${Math.round(line.capacity_kbps)} kbit/s`);
   if (line.queue_delay_ms !== null) parts.push(`queue ${line.queue_delay_ms.toFixed(1)} ms`);

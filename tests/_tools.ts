@@ -111,3 +111,14 @@ export async function clipFrames(clip: string, dir: string): Promise<Set<string>
     [...Deno.readDirSync(dir)].map((e) => Deno.readFileSync(`${dir}/${e.name}`).join(",")),
   );
 }
+
+/**
+ * The middle value (the upper of the two middles for an even count).
+ *
+ * @param values Numbers, in any order (not changed).
+ * @returns The median, or NaN for none.
+ */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}

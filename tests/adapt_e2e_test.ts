@@ -11,22 +11,14 @@
 import type { StatsLine, StatsSummary } from "../src/stats.ts";
 import { LinkEmulator, type PipeShape } from "./_link_emulator.ts";
 import { listening, Peer } from "./_peer.ts";
-import { freePort, makeClip } from "./_tools.ts";
+import { delay } from "../src/async.ts";
+import { freePort, makeClip, median } from "./_tools.ts";
 import { assert } from "./_assert.ts";
 
 const COMMON = ["--no-window", "--source", "test", "--size", "640x480", "--stats", "json"];
 
 function stats(peer: Peer): StatsLine[] {
   return peer.json().filter((l): l is StatsLine => l.type === "stats");
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A call through the emulator; `during` runs while it lasts. */
@@ -67,7 +59,7 @@ Deno.test({
   name: "2 Mbit/s and 20 ms each way: both directions adapt, p95 well under the 3-frame window's",
   async fn() {
     const shape = { kbps: 2000, delayMs: 20, queueBytes: 64 * 1024 };
-    const { alice, bob } = await call(shape, [], () => sleep(12_000));
+    const { alice, bob } = await call(shape, [], () => delay(12_000));
     for (const [name, peer] of [["alice", alice], ["bob", bob]] as const) {
       // What the peer received is what the other sent through the cap.
       const lines = stats(peer).slice(4);
@@ -98,13 +90,13 @@ Deno.test({
     const open = { kbps: null, delayMs: 20, queueBytes: 64 * 1024 };
     let capAt = 0, liftAt = 0;
     const { alice } = await call(open, [], async (link) => {
-      await sleep(4000);
+      await delay(4000);
       capAt = Date.now();
       link.shape("both", { kbps: 1500 });
-      await sleep(8000);
+      await delay(8000);
       liftAt = Date.now();
       link.shape("both", { kbps: null });
-      await sleep(6000);
+      await delay(6000);
     });
     const lines = stats(alice);
     const at = (t: number) => lines.filter((l) => Date.parse(l.time) > t);
@@ -132,7 +124,7 @@ Deno.test({
   name: "--max-kbps keeps the sending under the user's cap on a fast link",
   async fn() {
     const open = { kbps: null, delayMs: 5, queueBytes: 64 * 1024 };
-    const { alice, bob } = await call(open, ["--max-kbps", "800"], () => sleep(7000));
+    const { alice, bob } = await call(open, ["--max-kbps", "800"], () => delay(7000));
     for (const peer of [alice, bob]) {
       const lines = stats(peer).slice(3);
       const detail = describe(stats(peer));
@@ -153,10 +145,10 @@ Deno.test({
       const open = { kbps: null, delayMs: 10, queueBytes: 64 * 1024 };
       let capAt = 0;
       const { bob } = await call(open, [], async (link) => {
-        await sleep(4000);
+        await delay(4000);
         capAt = Date.now();
         link.shape("both", { kbps: 3000 });
-        await sleep(7000);
+        await delay(7000);
       }, ["--source", clip]);
       const lines = stats(bob);
       const detail = describe(lines);

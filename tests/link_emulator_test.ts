@@ -6,25 +6,16 @@
  * @module
  */
 
+import { delay, TIMED_OUT, withTimeout } from "../src/async.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { LinkEmulator, type PipeShape } from "./_link_emulator.ts";
 import { freePort } from "./_tools.ts";
 
 /** Rejects if `promise` takes longer than `ms` (so a broken emulator fails instead of hanging). */
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const result = await withTimeout(promise, ms);
+  if (result === TIMED_OUT) throw new Error(`${what} took over ${ms} ms`);
+  return result;
 }
 
 function random(size: number): Uint8Array {
@@ -179,7 +170,7 @@ Deno.test("link emulator: a small message takes the one-way delay each way, no m
       assertEquals(await within(1000, "the reply", client.read(buffer)), 8);
       assertEquals(buffer[0], i);
       roundTrip.push(performance.now() - sent);
-      await sleep(15);
+      await delay(15);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
     console.log(
@@ -230,7 +221,7 @@ Deno.test("link emulator: a 10 KB burst is dispersed over the cap's time, not pa
   try {
     const bursts: { first: number; last: number; reads: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      await sleep(100); // the link is idle again
+      await delay(100); // the link is idle again
       const before = sink.total;
       const sent = performance.now();
       await writeAll(client, random(10_000));
@@ -238,7 +229,7 @@ Deno.test("link emulator: a 10 KB burst is dispersed over the cap's time, not pa
         2000,
         "the burst",
         (async () => {
-          while (sink.total < before + 10_000) await sleep(2);
+          while (sink.total < before + 10_000) await delay(2);
         })(),
       );
       const arrivals = sink.arrivals.filter((a) => a.total > before);
@@ -277,13 +268,13 @@ Deno.test("link emulator: shape() changes the rate of an open connection (cap lo
   const sending = flood(client);
   try {
     const started = performance.now();
-    await sleep(1200);
+    await delay(1200);
     const lowered = performance.now();
     link.shape("up", { kbps: 1000 });
-    await sleep(1300);
+    await delay(1300);
     const lifted = performance.now();
     link.shape("both", { kbps: null });
-    await sleep(400);
+    await delay(400);
     const before = sink.rate(started + 400, lowered);
     const after = sink.rate(lowered + 300, lowered + 1300);
     const free = sink.rate(lifted + 100, lifted + 400);
@@ -314,7 +305,7 @@ Deno.test("link emulator: the bottleneck queue stays within queueBytes while the
     }
   })();
   try {
-    await sleep(1000);
+    await delay(1000);
     const { maxQueued, bytes } = link.counters.up;
     console.log(`  max queued ${maxQueued} of ${queueBytes}; ${bytes} bytes delivered in 1 s`);
     assert(sink.total > 60_000 && sink.total < 200_000, `received ${sink.total} in 1 s`);
@@ -339,7 +330,7 @@ Deno.test("link emulator: close() with bytes in flight and a write blocked resol
   const toServer = new Sink(server);
   const up = flood(client);
   const down = flood(server);
-  await sleep(500);
+  await delay(500);
   const { up: upCount, down: downCount } = link.counters;
   console.log(
     `  before close: up ${upCount.bytes} B delivered, down ${downCount.bytes} B delivered`,

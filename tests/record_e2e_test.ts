@@ -11,7 +11,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { LinkEmulator } from "./_link_emulator.ts";
 import { decodeErrors, extractPackets, frameSizes, packetTimes, probe } from "./_mkv.ts";
 import { listening, Peer, runPeer } from "./_peer.ts";
-import { clipFrames, freePort, makeClip, run } from "./_tools.ts";
+import { clipFrames, freePort, makeClip, median, run } from "./_tools.ts";
 import { Xvfb } from "./_x11.ts";
 
 const W = 320, H = 240;
@@ -28,11 +28,6 @@ async function withClip(): Promise<{ dir: string; clip: string; frames: Set<stri
 /** The status lines a peer wrote, without the `peercam: ` prefix. */
 function statusLines(peer: Peer): string[] {
   return peer.stderr.split("\n").filter((l) => l.startsWith("peercam: ")).map((l) => l.slice(9));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 Deno.test("--record: a 5 s call in Matroska, the peer's JPEGs as sent and yours, at their times", async () => {

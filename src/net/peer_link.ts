@@ -37,6 +37,7 @@ export class PeerLink {
   #ackSeq = 0;
   #ackFirst = 0;
   #ackLast = 0;
+  #ackWritten = 0;
 
   /**
    * @param link The handshake's result.
@@ -79,12 +80,19 @@ export class PeerLink {
     this.#ackLast = lastByte;
     if (this.#ackWriting) return;
     this.#ackWriting = true;
-    const written = seq;
-    this.writer.writeAck(written, firstByte, lastByte).then(() => {
-      this.#ackWriting = false;
-      if (this.#ackSeq !== written) this.ack(this.#ackSeq, this.#ackFirst, this.#ackLast);
-    }, () => this.#ackWriting = false); // the link failed: it is thrown away
+    this.#ackWritten = seq;
+    this.writer.writeAck(seq, firstByte, lastByte).then(this.#afterAck, this.#ackFailed);
   }
+
+  // Bound once, not per frame: write the newest taken since, if any.
+  #afterAck = (): void => {
+    this.#ackWriting = false;
+    if (this.#ackSeq !== this.#ackWritten) this.ack(this.#ackSeq, this.#ackFirst, this.#ackLast);
+  };
+
+  #ackFailed = (): void => {
+    this.#ackWriting = false; // the link failed: it is thrown away
+  };
 
   /** Closes the socket (idempotent). */
   close(): void {

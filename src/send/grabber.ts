@@ -188,6 +188,20 @@ export class Grabber implements Disposable {
     const width = side(want?.width, o.width);
     const height = side(want?.height, o.height);
     const quality = clampQuality(want?.quality, o.quality);
+    const full = width === o.width && height === o.height;
+    const asStored = this.mode === "passthrough" && full && quality >= o.quality;
+    if (asStored && !this.#pending) {
+      // The usual case of a stored source: read straight into `out`, no copy.
+      const result = this.#capture.readJpegSync(out);
+      if (result.kind === "end") return { kind: "end" };
+      this.#timestamp = now();
+      if (result.kind === "frame") return this.#made(result.length, AS_STORED, width, height);
+      // Too big for `out`: the shim hands the same frame out again; keep it
+      // here, where the next call makes it at whatever that call wants.
+      if (!this.#readJpeg()) return { kind: "end" };
+      this.#pending = true;
+      return checked(result.needed, `The source has a ${result.needed}-byte frame`);
+    }
     if (!this.#pending) {
       const read = this.mode === "encode"
         ? this.#capture.readSync(this.#frame) === "frame"
@@ -196,8 +210,7 @@ export class Grabber implements Disposable {
       this.#timestamp = now(); // a new frame was read now
     }
     this.#pending = false; // until this frame is found not to fit
-    const full = width === o.width && height === o.height;
-    if (this.mode === "passthrough" && full && quality >= o.quality) {
+    if (asStored) {
       const source = this.#sourceJpeg;
       if (source.length > out.length) {
         this.#pending = true;

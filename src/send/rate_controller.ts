@@ -95,7 +95,6 @@ export class RateController {
   #model: SizeModel;
   #link = new LinkEstimator();
   #rung = 0;
-  #handedOut = -1; // the rung setting() last returned: the one the next frame is made at
   #target: number | null = null; // bits/s
   #lastDecrease = -Infinity;
   #stalled = false;
@@ -161,7 +160,7 @@ export class RateController {
         }
       }
     }
-    this.#rung = this.#handedOut = chosen;
+    this.#rung = chosen;
     return this.#rungs[chosen]!;
   }
 
@@ -175,7 +174,7 @@ export class RateController {
    */
   produced(bytes: number, made: { quality: number; width: number; height: number }): void {
     const asStored = made.quality === 0;
-    let index = this.#handedOut >= 0 && this.#made(this.#handedOut, made) ? this.#handedOut : -1;
+    let index = this.#made(this.#rung, made) ? this.#rung : -1;
     for (let i = 0; index < 0 && i < this.#rungs.length; i++) if (this.#made(i, made)) index = i;
     if (index >= 0) this.#model.learn(index, bytes, asStored);
   }

@@ -7,10 +7,7 @@
  */
 
 import type { LinkPhase } from "../net/link_state.ts";
-import type { StatsLine } from "../stats.ts";
-
-// A quality of 0 in the stats: the frames go out as stored, not re-encoded.
-const AS_STORED = 0;
+import { sendingSetting, type StatsLine } from "../stats.ts";
 
 /** How long the HUD shows by itself at the start of a call, ms. */
 export const HUD_INTRO_MS = 5000;
@@ -71,18 +68,8 @@ export function hudLines(info: HudInfo): string[] {
 
 // What this side sends while degraded, e.g. `sending q52 480x360 15 fps | target 1800 kbit/s`.
 function sendingLine(s: StatsLine): string {
-  const parts = ["sending"];
-  if (s.send_quality !== null) {
-    parts.push(s.send_quality === AS_STORED ? "as stored" : `q${Math.round(s.send_quality)}`);
-  }
-  if (s.send_width !== null && s.send_height !== null) {
-    parts.push(`${s.send_width}x${s.send_height}`);
-  }
-  if (s.send_fps !== null) {
-    parts.push(s.send_fps === 0 ? "source fps" : `${Math.round(s.send_fps * 10) / 10} fps`);
-  }
   const target = s.target_kbps === null ? "" : ` | target ${Math.round(s.target_kbps)} kbit/s`;
-  return parts.join(" ") + target;
+  return sendingSetting(s) + target;
 }
 
 /** What decides whether the HUD shows. */
